@@ -1,0 +1,76 @@
+"""studyapp: learn the vocabulary of modern AI with quizzes and daily spaced repetition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from studyapp import config
+from studyapp.extensions import csrf, db, htmx, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, commands and error pages."""
+    app = Flask(
+        __name__,
+        template_folder=str(config.PROJECT_ROOT / "templates"),
+        static_folder=str(config.PROJECT_ROOT / "static"),
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(config.load(app.instance_path, overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_pages(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import studyapp.models  # noqa: F401  (register the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "studyapp" / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from studyapp.glossary.views import bp as glossary
+
+    app.register_blueprint(glossary)
+
+
+def register_commands(app: Flask) -> None:
+    from studyapp.cli import questions
+
+    app.cli.add_command(questions)
+
+
+def register_error_pages(app: Flask) -> None:
+    def page(code: int, title: str, message: str) -> Any:
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    app.register_error_handler(400, lambda e: page(400, "Bad request", getattr(e, "description", "")))
+    app.register_error_handler(404, lambda e: page(404, "Page not found", "There is nothing at this address."))
+    app.register_error_handler(405, lambda e: page(405, "Method not allowed", "This page does not accept that."))
+    app.register_error_handler(
+        500, lambda e: page(500, "Something went wrong", "The error was logged. Nothing you entered was lost.")
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and a wait instead of 'database is locked'."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,65 @@
+"""Configuration: sensible defaults for a laptop, everything overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production (STUDYAPP_ENV=production).")
+    # Development: one random key, generated on first start and kept, so sessions survive restarts.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's settings: defaults, then the environment, then explicit overrides (tests)."""
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    production = (overrides.get("ENV") or os.environ.get("STUDYAPP_ENV", "development")) == "production"
+    database_url = overrides.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or ""
+    if not database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'studyapp.sqlite3'}"
+    settings: dict[str, Any] = {
+        "ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "QUESTIONS_DIR": os.environ.get("QUESTIONS_DIR", str(PROJECT_ROOT / "questions")),
+        "QUESTION_SEED": int(os.environ.get("QUESTION_SEED", "0")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        "GLOSSARY_SEARCH_LIMIT": 50,
+    }
+    if "SECRET_KEY" not in overrides:
+        settings["SECRET_KEY"] = _secret_key(instance, production)
+    settings.update(overrides)
+    return settings

@@ -1,0 +1,56 @@
+"""Configuration, database connection settings and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import text
+
+from studyapp import config, create_app
+from studyapp.extensions import db
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STUDYAPP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(config.ConfigError, match="SECRET_KEY must be set"):
+        config.load(str(tmp_path))
+
+
+def test_development_key_is_generated_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("STUDYAPP_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config.load(str(tmp_path))["SECRET_KEY"]
+    assert len(first) == 64 and (tmp_path / "secret_key").exists()
+    assert config.load(str(tmp_path))["SECRET_KEY"] == first
+
+
+def test_environment_overrides_database_and_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/app")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    settings = config.load(str(tmp_path))
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/app"
+    assert settings["SECRET_KEY"] == "s3cret"
+
+
+def test_default_database_is_sqlite_in_instance(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert config.load(str(tmp_path))["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'studyapp.sqlite3'}"
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "t"})
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_migrations_match_the_models(app: Flask) -> None:
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
