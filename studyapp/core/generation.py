@@ -1,0 +1,340 @@
+"""Turn the content bank into questions: deterministic for a given seed.
+
+Every question has a stable key (kind plus the slug or key of what it asks about), so the database
+can update it in place when the content changes. Randomness comes only from `random.Random`
+instances derived from the seed and the question key, so editing one term changes only the
+questions that depend on it (answer positions aside: those are balanced across the whole bank).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import partial
+
+from studyapp.core.content import Article, Bank, KeyPoint, Term, find_span
+from studyapp.core.distractors import span_distractors, term_distractors
+
+TERM_TO_DEFINITION = "term_to_definition"
+DEFINITION_TO_TERM = "definition_to_term"
+CHOICE_DEFINITION = "choice_definition"
+CHOICE_TERM = "choice_term"
+TRUE_FALSE_TERM = "true_false_term"
+MATCHING = "matching"
+CLOZE_TYPED = "cloze_typed"
+CLOZE_CHOICE = "cloze_choice"
+TRUE_FALSE_KEY_POINT = "true_false_key_point"
+CONTRAST_CHOICE = "contrast_choice"
+
+KINDS = (
+    TERM_TO_DEFINITION,
+    DEFINITION_TO_TERM,
+    CHOICE_DEFINITION,
+    CHOICE_TERM,
+    TRUE_FALSE_TERM,
+    MATCHING,
+    CLOZE_TYPED,
+    CLOZE_CHOICE,
+    TRUE_FALSE_KEY_POINT,
+    CONTRAST_CHOICE,
+)
+FLASHCARD_KINDS = (TERM_TO_DEFINITION, DEFINITION_TO_TERM, CLOZE_TYPED)
+CHOICE_KINDS = (CHOICE_DEFINITION, CHOICE_TERM, CLOZE_CHOICE, CONTRAST_CHOICE)
+TRUE, FALSE = "True", "False"
+BLANK = "_____"
+MATCHING_SIZES = (4, 6)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One generated question; `options` for choice kinds, `pairs` for matching."""
+
+    key: str
+    kind: str
+    prompt: str
+    answer: str
+    explanation: str
+    options: tuple[str, ...] = ()
+    accepted: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    term: str | None = None
+    zone: str | None = None
+    article: str | None = None
+    key_point: str | None = None
+    fallback: bool = False
+
+
+def _rng(seed: int, key: str) -> random.Random:
+    return random.Random(f"{seed}:{key}")
+
+
+def blank_out(statement: str, span: str) -> str:
+    """The statement with its (single) occurrence of `span` replaced by a blank."""
+    start = find_span(statement, span)[0]
+    return statement[:start] + BLANK + statement[start + len(span) :]
+
+
+def _replace_span(statement: str, span: str, text: str) -> str:
+    start = find_span(statement, span)[0]
+    return statement[:start] + text + statement[start + len(span) :]
+
+
+def _term_questions(bank: Bank, term: Term, seed: int) -> list[Question]:
+    make = partial(Question, term=term.slug, zone=term.zone, article=term.article)
+    definition_choice = term_distractors(
+        bank, term, _rng(seed, f"{CHOICE_DEFINITION}:{term.slug}"), lambda t: t.definition
+    )
+    name_choice = term_distractors(bank, term, _rng(seed, f"{CHOICE_TERM}:{term.slug}"), lambda t: t.label)
+    return [
+        make(
+            key=f"{TERM_TO_DEFINITION}:{term.slug}",
+            kind=TERM_TO_DEFINITION,
+            prompt=term.label,
+            answer=term.definition,
+            explanation=term.explanation,
+        ),
+        make(
+            key=f"{DEFINITION_TO_TERM}:{term.slug}",
+            kind=DEFINITION_TO_TERM,
+            prompt=term.definition,
+            answer=term.label,
+            accepted=term.names,
+            explanation=term.explanation,
+        ),
+        make(
+            key=f"{CHOICE_DEFINITION}:{term.slug}",
+            kind=CHOICE_DEFINITION,
+            prompt=f"Which of these defines {term.label}?",
+            answer=term.definition,
+            options=(term.definition, *definition_choice.options),
+            explanation=term.explanation,
+            fallback=definition_choice.fallback,
+        ),
+        make(
+            key=f"{CHOICE_TERM}:{term.slug}",
+            kind=CHOICE_TERM,
+            prompt=term.definition,
+            answer=term.label,
+            options=(term.label, *name_choice.options),
+            explanation=term.explanation,
+            fallback=name_choice.fallback,
+        ),
+    ]
+
+
+def _true_false_term(bank: Bank, term: Term, truth: bool, seed: int) -> Question:
+    key = f"{TRUE_FALSE_TERM}:{term.slug}"
+    shown, explanation, fallback = term.definition, term.explanation, False
+    if not truth:
+        choice = term_distractors(bank, term, _rng(seed, key), lambda t: t.slug, count=1)
+        if choice.options:
+            other = bank.term(choice.options[0])
+            shown = other.definition
+            fallback = choice.fallback
+            explanation = f"False: that describes {other.label}. {term.label}: {term.definition}"
+        else:  # a bank of one term: nothing to swap with
+            truth = True
+    return Question(
+        key=key,
+        kind=TRUE_FALSE_TERM,
+        prompt=f"True or false? {term.label}: {shown}",
+        answer=TRUE if truth else FALSE,
+        options=(TRUE, FALSE),
+        explanation=explanation,
+        term=term.slug,
+        zone=term.zone,
+        article=term.article,
+        fallback=fallback,
+    )
+
+
+def _matching(bank: Bank, seed: int) -> list[Question]:
+    questions = []
+    low, high = MATCHING_SIZES
+    for zone in bank.zones:
+        terms = list(zone.terms)
+        if len(terms) < low:
+            continue
+        _rng(seed, f"{MATCHING}:{zone.slug}").shuffle(terms)
+        groups = math.ceil(len(terms) / high)
+        size, extra = divmod(len(terms), groups)
+        start = 0
+        for i in range(groups):
+            group = terms[start : start + size + (1 if i < extra else 0)]
+            start += len(group)
+            questions.append(
+                Question(
+                    key=f"{MATCHING}:{zone.slug}:{i + 1}",
+                    kind=MATCHING,
+                    prompt=f"Match each {zone.name} term to its definition.",
+                    answer="",
+                    pairs=tuple((t.label, t.definition) for t in group),
+                    explanation=f"All of these come from the {zone.name} zone; open a term for its explanation.",
+                    zone=zone.slug,
+                )
+            )
+    return questions
+
+
+def _accepted_for_span(bank: Bank, kp: KeyPoint, index: int) -> tuple[str, ...]:
+    span = kp.cloze[index]
+    accepted = [span.text, *span.aliases]
+    for slug in kp.terms:
+        term = bank.term(slug)
+        if span.text.lower() in {n.lower() for n in term.names}:
+            accepted.extend(term.names)
+    return tuple(dict.fromkeys(accepted))
+
+
+def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) -> list[Question]:
+    questions: list[Question] = []
+    make = partial(Question, article=article.slug, key_point=kp.key, term=kp.terms[0] if kp.terms else None)
+    linked = [bank.term(s) for s in kp.terms]
+    same_article = [s.text for other in article.key_points if other.key != kp.key for s in other.cloze]
+    elsewhere = [
+        s.text for other in bank.articles if other.slug != article.slug for p in other.key_points for s in p.cloze
+    ]
+    for i, span in enumerate(kp.cloze):
+        prompt = blank_out(kp.statement, span.text)
+        accepted = _accepted_for_span(bank, kp, i)
+        base = f"{article.slug}:{kp.key}:{i + 1}"
+        questions.append(
+            make(
+                key=f"{CLOZE_TYPED}:{base}",
+                kind=CLOZE_TYPED,
+                prompt=prompt,
+                answer=span.text,
+                accepted=accepted,
+                explanation=kp.explanation,
+            )
+        )
+        choice = span_distractors(
+            bank,
+            kp.statement,
+            span.text,
+            accepted,
+            linked,
+            same_article,
+            elsewhere,
+            _rng(seed, f"{CLOZE_CHOICE}:{base}"),
+        )
+        if len(choice.options) == 3:
+            questions.append(
+                make(
+                    key=f"{CLOZE_CHOICE}:{base}",
+                    kind=CLOZE_CHOICE,
+                    prompt=prompt,
+                    answer=span.text,
+                    options=(span.text, *choice.options),
+                    explanation=kp.explanation,
+                    fallback=choice.fallback,
+                )
+            )
+    if kp.false_swaps:
+        questions.append(
+            make(
+                key=f"{TRUE_FALSE_KEY_POINT}:{article.slug}:{kp.key}",
+                kind=TRUE_FALSE_KEY_POINT,
+                prompt=f"True or false? {kp.statement}",
+                answer=TRUE,
+                options=(TRUE, FALSE),
+                explanation=kp.explanation,
+            )
+        )
+    for i, swap in enumerate(kp.false_swaps):
+        swapped = bank.term(swap.term)
+        replacement = swapped.name
+        if swapped.acronym and any(swap.span.lower() == (t.acronym or "").lower() for t in linked):
+            replacement = swapped.acronym
+        questions.append(
+            make(
+                key=f"{TRUE_FALSE_KEY_POINT}:{article.slug}:{kp.key}:swap-{i + 1}",
+                kind=TRUE_FALSE_KEY_POINT,
+                prompt=f"True or false? {_replace_span(kp.statement, swap.span, replacement)}",
+                answer=FALSE,
+                options=(TRUE, FALSE),
+                explanation=f"False: {swap.span}, not {replacement}. {kp.statement} {kp.explanation}",
+            )
+        )
+    return questions
+
+
+def _contrast_questions(article: Article) -> list[Question]:
+    if article.contrasts is None:
+        return []
+    c = article.contrasts
+    questions = []
+    for i, pair in enumerate(c.pairs):
+        explanation = f"{pair.dimension}: {c.left}: {pair.left}. {c.right}: {pair.right}."
+        for side, text, answer in (("left", pair.left, c.left), ("right", pair.right, c.right)):
+            questions.append(
+                Question(
+                    key=f"{CONTRAST_CHOICE}:{article.slug}:{i + 1}:{side}",
+                    kind=CONTRAST_CHOICE,
+                    prompt=f"{pair.dimension}: which one is described by “{text}”?",
+                    answer=answer,
+                    options=(c.left, c.right),
+                    explanation=explanation,
+                    article=article.slug,
+                )
+            )
+    return questions
+
+
+def _spread_answers(questions: list[Question], seed: int) -> list[Question]:
+    """Put the answer at each position equally often, per option count, across the bank.
+
+    Questions are dealt in blocks of n (n = number of options); each block gets a random
+    permutation of the n positions, so every position is used within one of the others.
+    """
+    result = list(questions)
+    by_size: dict[int, list[int]] = {}
+    for index, q in enumerate(questions):
+        if q.kind in CHOICE_KINDS:
+            by_size.setdefault(len(q.options), []).append(index)
+    for size, indexes in by_size.items():
+        rng = _rng(seed, f"positions:{size}")
+        positions: list[int] = []
+        for index in indexes:
+            if not positions:
+                positions = list(range(size))
+                rng.shuffle(positions)
+            q = questions[index]
+            wrong = list(q.options[1:]) if q.options[0] == q.answer else [o for o in q.options if o != q.answer]
+            _rng(seed, f"order:{q.key}").shuffle(wrong)
+            wrong.insert(positions.pop(), q.answer)
+            result[index] = replace(q, options=tuple(wrong))
+    return result
+
+
+def generate(bank: Bank, seed: int = 0) -> list[Question]:
+    """Every question the bank yields, in a stable order."""
+    questions: list[Question] = []
+    truths: list[bool] = []
+    tf_rng = _rng(seed, TRUE_FALSE_TERM)
+    for term in bank.terms:
+        questions.extend(_term_questions(bank, term, seed))
+        if not truths:
+            truths = [True, False]
+            tf_rng.shuffle(truths)
+        questions.append(_true_false_term(bank, term, truths.pop(), seed))
+    questions.extend(_matching(bank, seed))
+    for article in bank.articles:
+        for kp in article.key_points:
+            questions.extend(_key_point_questions(bank, article, kp, seed))
+        questions.extend(_contrast_questions(article))
+    return _spread_answers(questions, seed)
+
+
+def count_by_kind(questions: Iterable[Question]) -> dict[str, int]:
+    counts = Counter(q.kind for q in questions)
+    return {kind: counts.get(kind, 0) for kind in KINDS}
+
+
+def fallback_by_kind(questions: Iterable[Question]) -> dict[str, int]:
+    """How many questions of each kind had to take a distractor from outside relations and zone."""
+    counts = Counter(q.kind for q in questions if q.fallback)
+    return {kind: counts.get(kind, 0) for kind in KINDS if kind in CHOICE_KINDS or kind == TRUE_FALSE_TERM}
