@@ -1,0 +1,227 @@
+"""Idempotent import of the content bank and its questions into the database.
+
+Rows are matched by their stable key (zone, term and article slugs, key point keys, question keys)
+and compared by a hash of their content: a changed row is updated in place (same id, so learners'
+cards and history keep pointing at it), a row that left the bank is retired (hidden from new study,
+history kept), an unchanged row is not written at all. Everything happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from studyapp.core import content, generation
+from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, Term, TermRelation, Zone
+from studyapp.services.glossary import search_names
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"added {self.added}, updated {self.updated}, retired {self.retired}, unchanged {self.unchanged}"
+
+
+Row = TypeVar("Row", Zone, Article, Term, KeyPoint, Question)
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
+
+
+class _Sync:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.report = SyncReport()
+
+    def upsert(
+        self,
+        model: type[Row],
+        key_of: Callable[[Row], Any],
+        wanted: dict[Any, dict[str, Any]],
+        linked: dict[Any, Any] | None = None,
+    ) -> tuple[dict[Any, Row], set[Any]]:
+        """Bring one table in line with `wanted` (key -> column values).
+
+        `linked` holds, per key, what lives in other tables but belongs to the row's content
+        (a term's relations, a key point's terms): it is hashed with the row, so a change there
+        marks the row changed. Returns the rows by key and the keys that were added or updated.
+        """
+        existing: dict[Any, Row] = {key_of(row): row for row in self.session.scalars(select(model))}
+        changed: set[Any] = set()
+        for key, fields in wanted.items():
+            digest = content_hash({**fields, "_linked": (linked or {}).get(key)})
+            row = existing.get(key)
+            if row is None:
+                row = model(**fields, content_hash=digest, created_at=self.now, updated_at=self.now)
+                self.session.add(row)
+                existing[key] = row
+                changed.add(key)
+                self.report.added += 1
+            elif row.content_hash != digest or row.retired_at is not None:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.content_hash = digest
+                row.retired_at = None
+                row.updated_at = self.now
+                changed.add(key)
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+        for key, row in existing.items():
+            if key not in wanted and row.retired_at is None:
+                row.retired_at = self.now
+                row.updated_at = self.now
+                self.report.retired += 1
+        self.session.flush()
+        return existing, changed
+
+
+def _zone_fields(zone: content.Zone) -> dict[str, Any]:
+    return {"slug": zone.slug, "name": zone.name, "position": zone.position, "basis": zone.basis, "intro": zone.intro}
+
+
+def _article_fields(article: content.Article) -> dict[str, Any]:
+    contrasts = None
+    if article.contrasts:
+        contrasts = {
+            "left": article.contrasts.left,
+            "right": article.contrasts.right,
+            "pairs": [
+                {"dimension": p.dimension, "left": p.left, "right": p.right, "basis": p.basis}
+                for p in article.contrasts.pairs
+            ],
+        }
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "source_url": article.source_url,
+        "published": article.published,
+        "coverage": article.coverage,
+        "summary": article.summary,
+        "sections": [{"title": s.title, "basis": s.basis} for s in article.sections],
+        "contrasts": contrasts,
+    }
+
+
+def import_bank(
+    session: Session, bank: content.Bank, questions: Sequence[generation.Question], now: datetime
+) -> SyncReport:
+    """Sync the bank and its generated questions into the database in one transaction."""
+    sync = _Sync(session, now)
+    try:
+        zones, _ = sync.upsert(Zone, lambda z: z.slug, {z.slug: _zone_fields(z) for z in bank.zones})
+        articles, _ = sync.upsert(Article, lambda a: a.slug, {a.slug: _article_fields(a) for a in bank.articles})
+        term_fields = {
+            t.slug: {
+                "slug": t.slug,
+                "zone_id": zones[t.zone].id,
+                "position": t.position,
+                "name": t.name,
+                "acronym": t.acronym,
+                "aliases": list(t.aliases),
+                "definition": t.definition,
+                "explanation": t.explanation,
+                "example": t.example,
+                "article_id": articles[t.article].id if t.article in articles else None,
+                "basis": t.basis,
+                "sources": list(t.sources),
+                "search_names": search_names(t.names),
+            }
+            for t in bank.terms
+        }
+        # Relations are part of a term's content: hash them with it, rewrite them when it changes.
+        relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
+        terms, changed_terms = sync.upsert(Term, lambda t: t.slug, term_fields, relations)
+        _rewrite_relations(session, bank, terms, changed_terms)
+
+        point_fields = {
+            (kp.article, kp.key): {
+                "article_id": articles[kp.article].id,
+                "key": kp.key,
+                "section": kp.section,
+                "position": kp.position,
+                "statement": kp.statement,
+                "cloze": [{"text": c.text, "aliases": list(c.aliases)} for c in kp.cloze],
+                "explanation": kp.explanation,
+                "basis": kp.basis,
+            }
+            for kp in bank.key_points
+        }
+        point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
+        by_article_id = {a.id: slug for slug, a in articles.items()}
+        points, changed_points = sync.upsert(
+            KeyPoint, lambda kp: (by_article_id[kp.article_id], kp.key), point_fields, point_terms
+        )
+        _rewrite_point_terms(session, bank, points, terms, changed_points)
+
+        question_fields = {
+            q.key: {
+                "key": q.key,
+                "kind": q.kind,
+                "prompt": q.prompt,
+                "answer": q.answer,
+                "explanation": q.explanation,
+                "options": list(q.options),
+                "accepted": list(q.accepted),
+                "pairs": [list(p) for p in q.pairs],
+                "term_id": terms[q.term].id if q.term else None,
+                "zone_id": zones[q.zone].id if q.zone else None,
+                "article_id": articles[q.article].id if q.article else None,
+                "key_point_id": points[(q.article, q.key_point)].id if q.article and q.key_point else None,
+                "fallback": q.fallback,
+            }
+            for q in questions
+        }
+        sync.upsert(Question, lambda q: q.key, question_fields)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return sync.report
+
+
+def _rewrite_relations(session: Session, bank: content.Bank, terms: dict[str, Term], changed: Iterable[str]) -> None:
+    changed = list(changed)
+    if not changed:
+        return
+    ids = [terms[slug].id for slug in changed]
+    session.execute(delete(TermRelation).where(TermRelation.term_id.in_(ids)))
+    rows = [
+        {"term_id": terms[slug].id, "kind": kind, "target_id": terms[target].id}
+        for slug in changed
+        for kind, targets in bank.term(slug).relations.items()
+        for target in targets
+    ]
+    if rows:
+        session.execute(insert(TermRelation), rows)
+
+
+def _rewrite_point_terms(
+    session: Session,
+    bank: content.Bank,
+    points: dict[tuple[str, str], KeyPoint],
+    terms: dict[str, Term],
+    changed: Iterable[tuple[str, str]],
+) -> None:
+    changed = list(changed)
+    if not changed:
+        return
+    by_key = {(kp.article, kp.key): kp for kp in bank.key_points}
+    session.execute(delete(KeyPointTerm).where(KeyPointTerm.key_point_id.in_([points[k].id for k in changed])))
+    rows = [{"key_point_id": points[k].id, "term_id": terms[slug].id} for k in changed for slug in by_key[k].terms]
+    if rows:
+        session.execute(insert(KeyPointTerm), rows)
