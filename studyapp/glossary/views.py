@@ -1,0 +1,60 @@
+"""Browsing the content: home page, glossary with search, term pages and articles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+from flask.typing import ResponseReturnValue
+from htmx_flask import request
+
+from studyapp.extensions import db
+from studyapp.glossary.forms import SearchForm
+from studyapp.services import glossary
+
+bp = Blueprint("glossary", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render_template(
+        "glossary/home.html", zones=glossary.zones(db.session()), articles=glossary.articles(db.session())
+    )
+
+
+@bp.get("/glossary")
+def index() -> ResponseReturnValue:
+    zones = glossary.zones(db.session())
+    form = SearchForm(request.args)
+    form.zone.choices = [("", "All zones")] + [(z.slug, z.name) for z in zones]
+    status = 200
+    if form.validate():
+        result = glossary.search(
+            db.session(), form.q.data or "", form.zone.data or None, current_app.config["GLOSSARY_SEARCH_LIMIT"]
+        )
+    else:
+        result, status = None, 400
+    template = "glossary/_results.html" if request.htmx else "glossary/index.html"
+    response = current_app.make_response((render_template(template, form=form, zones=zones, result=result), status))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/glossary/<slug>")
+def term(slug: str) -> ResponseReturnValue:
+    page = glossary.term_page(db.session(), slug)
+    if page is None:
+        abort(404)
+    return render_template("glossary/term.html", page=page)
+
+
+@bp.get("/articles")
+def articles() -> ResponseReturnValue:
+    return render_template("glossary/articles.html", articles=glossary.articles(db.session()))
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str) -> ResponseReturnValue:
+    found = glossary.article_page(db.session(), slug)
+    if found is None:
+        abort(404)
+    article, points = found
+    return render_template("glossary/article.html", article=article, points=points)

@@ -1,0 +1,109 @@
+"""Glossary and article pages through the test client: pages, fragments, errors, query counts."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from tests.conftest import QueryCounter
+
+HX = {"HX-Request": "true"}
+
+
+def test_home_page_says_what_the_app_is_and_leads_to_the_glossary(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "Learn the vocabulary of modern AI" in html
+    assert 'href="/glossary"' in html and 'href="/articles"' in html
+    assert html.count('class="zone-card') == 5
+
+
+def test_glossary_lists_every_zone_in_colour(client: FlaskClient) -> None:
+    response = client.get("/glossary")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for zone in ("blue", "yellow", "purple", "pink", "green"):
+        assert f'class="zone zone-{zone}"' in html
+    assert "<main" in html and 'role="search"' in html
+
+
+def test_search_finds_by_acronym_and_counts_matches(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=LoRA").get_data(as_text=True)
+    assert "/glossary/lora" in html
+    assert "matches for “LoRA”" in html or "match for “LoRA”" in html
+    first = html.index('/glossary/lora"')
+    assert first < html.index('/glossary/qlora"')  # exact name ranks before partial
+
+
+def test_htmx_search_returns_the_fragment_only(client: FlaskClient) -> None:
+    response = client.get("/glossary?q=token", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html and "<header" not in html
+    assert "/glossary/token" in html
+    assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def test_zone_filter_keeps_to_one_zone(client: FlaskClient) -> None:
+    html = client.get("/glossary?zone=green").get_data(as_text=True)
+    assert 'class="zone zone-green"' in html and 'class="zone zone-blue"' not in html
+
+
+def test_no_match_shows_an_empty_state(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=zzzqqq").get_data(as_text=True)
+    assert "No terms match" in html
+
+
+def test_bad_search_input_is_a_400_with_a_message(client: FlaskClient) -> None:
+    long_query = client.get("/glossary?q=" + "a" * 101)
+    assert long_query.status_code == 400
+    assert "under 100 characters" in long_query.get_data(as_text=True)
+    unknown_zone = client.get("/glossary?zone=orange")
+    assert unknown_zone.status_code == 400
+    assert "Not a valid choice" in unknown_zone.get_data(as_text=True)
+
+
+def test_search_treats_wildcards_literally(client: FlaskClient) -> None:
+    assert "No terms match" in client.get("/glossary?q=%25%25").get_data(as_text=True)
+
+
+def test_term_page_shows_everything_about_a_term(client: FlaskClient) -> None:
+    html = client.get("/glossary/lora").get_data(as_text=True)
+    assert "Explanation" in html and "Example" in html and "Related terms" in html
+    assert 'href="/glossary/qlora"' in html
+    assert "from the source" in html
+    assert "What are LoRA and QLoRA?" in html
+    assert "In the articles" in html and "Sources" in html
+
+
+def test_supplementary_terms_are_labelled(client: FlaskClient) -> None:
+    html = client.get("/glossary/hallucination").get_data(as_text=True)
+    assert "supplementary" in html
+
+
+def test_unknown_slugs_get_a_404_page(client: FlaskClient) -> None:
+    for url in ("/glossary/no-such-term", "/articles/no-such-article"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_articles_list_and_article_page(client: FlaskClient) -> None:
+    html = client.get("/articles").get_data(as_text=True)
+    for slug in ("lm-glossary", "agents-vs-models", "lora-and-qlora", "tokenization"):
+        assert f'href="/articles/{slug}"' in html
+    page = client.get("/articles/agents-vs-models").get_data(as_text=True)
+    assert "AI model vs. AI agent" in page
+    assert 'href="/glossary/ai-agent"' in page
+
+
+def test_pages_use_a_fixed_number_of_queries(client: FlaskClient, count_queries: QueryCounter) -> None:
+    for url, limit in (
+        ("/glossary", 2),
+        ("/glossary?q=model", 2),
+        ("/glossary/lora", 4),
+        ("/articles/lora-and-qlora", 3),
+        ("/articles", 1),
+        ("/", 2),
+    ):
+        before = count_queries.count
+        assert client.get(url).status_code == 200
+        assert count_queries.count - before <= limit, (url, count_queries.statements[before:])
