@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from studyapp import config
-from studyapp.extensions import csrf, db, htmx, migrate
+from studyapp.extensions import csrf, db, htmx, login_manager, migrate
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -36,12 +37,17 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "studyapp" / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    login_manager.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from studyapp.auth.views import bp as auth
     from studyapp.glossary.views import bp as glossary
+    from studyapp.study.views import bp as study
 
     app.register_blueprint(glossary)
+    app.register_blueprint(auth)
+    app.register_blueprint(study)
 
 
 def register_commands(app: Flask) -> None:
@@ -55,6 +61,12 @@ def register_error_pages(app: Flask) -> None:
         return render_template("error.html", code=code, title=title, message=message), code
 
     app.register_error_handler(400, lambda e: page(400, "Bad request", getattr(e, "description", "")))
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(
+            400, "Form expired", "The form was open too long or came from elsewhere. Reload the page and try again."
+        ),
+    )
     app.register_error_handler(404, lambda e: page(404, "Page not found", "There is nothing at this address."))
     app.register_error_handler(405, lambda e: page(405, "Method not allowed", "This page does not accept that."))
     app.register_error_handler(

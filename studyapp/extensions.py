@@ -1,5 +1,6 @@
 """Extension singletons, created unbound and initialised in create_app."""
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -15,3 +16,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to study."
+login_manager.login_message_category = "info"
+login_manager.session_protection = None  # sessions are server-side rows; see services.accounts

@@ -169,3 +169,133 @@ class Question(Synced, Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
     key_point_id: Mapped[int | None] = mapped_column(ForeignKey("key_point.id"), index=True)
     fallback: Mapped[bool] = mapped_column(default=False)
+    # Where a flashcard question stands in the order new cards are introduced (glossary order).
+    study_order: Mapped[int] = mapped_column(default=0, index=True)
+
+    term: Mapped[Term | None] = relationship()
+    article: Mapped[Article | None] = relationship()
+
+
+class User(Timestamped, Base):
+    """A learner: credentials and study settings (steps in seconds, parameters None = FSRS defaults).
+
+    Flask-Login identifies a login by `get_id()`: we return the login session's token (set when the
+    session is loaded), so ending that session server-side logs out every copy of the cookie.
+    """
+
+    __tablename__ = "user_account"
+    session_token = ""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    # Case-folded username: the unique key, so "Ada" and "ada" are one account.
+    username_key: Mapped[str] = mapped_column(String(40), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    desired_retention: Mapped[float] = mapped_column(default=0.9)
+    new_per_day: Mapped[int] = mapped_column(default=20)
+    reviews_per_day: Mapped[int] = mapped_column(default=200)
+    learning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [60, 600])
+    relearning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [600])
+    maximum_interval: Mapped[int] = mapped_column(default=36500)
+    fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON, default=None)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    day_start_hour: Mapped[int] = mapped_column(default=4)
+
+    # The four members Flask-Login asks of a user object.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+class LoginSession(Base):
+    """A server-side login: the cookie holds a random token whose hash is stored here.
+
+    Deleting the row ends the session everywhere, which is what logout and password changes do.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed login, counted per account and per client address to throttle guessing."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_account", "username_key", "failed_at"),
+        Index("ix_login_failure_address", "address", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Card(Base):
+    """A learner's flashcard for one question; FSRS state lives in its columns.
+
+    `version` goes up with every change, so an answer computed from a stale copy is refused.
+    """
+
+    __tablename__ = "card"
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id"),
+        Index("ix_card_user_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    state: Mapped[int]
+    step: Mapped[int | None]
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reps: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    suspended: Mapped[bool] = mapped_column(default=False)
+    leech: Mapped[bool] = mapped_column(default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    introduced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    question: Mapped[Question] = relationship()
+
+
+class ReviewLog(Base):
+    """One answer: appended in the same transaction as the card update, never edited.
+
+    `token` is the one-time review token the card was shown with: unique, so a replayed answer
+    cannot be logged twice. `before` is the card's exact previous state, for undo.
+    """
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_user_time", "user_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    rating: Mapped[int]
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int]
+    state_before: Mapped[int]
+    state_after: Mapped[int]
+    retrievability: Mapped[float | None]
+    # The card's columns before this answer (JSON), restored exactly by undo; None for a new card.
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    stability_after: Mapped[float | None]
+    difficulty_after: Mapped[float | None]
+    due_after: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ runs are skipped with a plain message, except under CI=true, where that is a fai
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -84,8 +85,21 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Fixtures keep an app context open for the test's own database work; without this, requests
+    would share that context's `g` (and its cached CSRF token) and its database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
-    return create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True, **overrides})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "TESTING": True, **overrides})
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture

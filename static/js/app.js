@@ -15,3 +15,41 @@ document.addEventListener("keydown", (event) => {
     search.select();
   }
 });
+
+// Review page: keyboard-first. Space/Enter shows the answer, 1-4 rate it, U undoes.
+document.addEventListener("keydown", (event) => {
+  const study = document.getElementById("study");
+  if (!study || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+  const back = study.querySelector("details.back");
+  if ((event.key === " " || event.key === "Enter") && back && !back.open) {
+    event.preventDefault();
+    back.open = true;
+    const good = back.querySelector('[data-rating="3"]');
+    if (good) good.focus();
+    return;
+  }
+  if (back && back.open && ["1", "2", "3", "4"].includes(event.key)) {
+    const button = back.querySelector(`[data-rating="${event.key}"]`);
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+    return;
+  }
+  if (event.key === "u" || event.key === "U") {
+    const undo = document.getElementById("undo");
+    if (undo) {
+      event.preventDefault();
+      undo.click();
+    }
+  }
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  // Keep keyboard focus on the card after it is swapped in.
+  if (event.target.id === "study" || event.detail.target?.id === "study") {
+    const summary = document.querySelector("#study summary");
+    if (summary) summary.focus();
+  }
+});

@@ -65,6 +65,7 @@ class Question:
     article: str | None = None
     key_point: str | None = None
     fallback: bool = False
+    study_order: int = 0
 
 
 def _rng(seed: int, key: str) -> random.Random:
@@ -326,7 +327,28 @@ def generate(bank: Bank, seed: int = 0) -> list[Question]:
         for kp in article.key_points:
             questions.extend(_key_point_questions(bank, article, kp, seed))
         questions.extend(_contrast_questions(article))
-    return _spread_answers(questions, seed)
+    return _order_flashcards(bank, _spread_answers(questions, seed))
+
+
+def _order_flashcards(bank: Bank, questions: list[Question]) -> list[Question]:
+    """Number the flashcards in the order new cards are introduced: the glossary's reading order.
+
+    Each term gives its forward then its reverse card, followed by the cloze cards of the key
+    points that link it first; key points linking no term come last.
+    """
+    flashcards = {q.key: q for q in questions if q.kind in FLASHCARD_KINDS}
+    cloze_after: dict[str | None, list[str]] = {}
+    for q in questions:
+        if q.kind == CLOZE_TYPED:
+            first = q.term if q.term and bank.has_term(q.term) else None
+            cloze_after.setdefault(first, []).append(q.key)
+    order: list[str] = []
+    for term in bank.terms:
+        order.extend([f"{TERM_TO_DEFINITION}:{term.slug}", f"{DEFINITION_TO_TERM}:{term.slug}"])
+        order.extend(cloze_after.get(term.slug, []))
+    order.extend(cloze_after.get(None, []))
+    rank = {key: i + 1 for i, key in enumerate(k for k in order if k in flashcards)}
+    return [replace(q, study_order=rank[q.key]) if q.key in rank else q for q in questions]
 
 
 def count_by_kind(questions: Iterable[Question]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from studyapp.core import content, generation
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, Term, TermRelation, Zone
 from studyapp.services.glossary import search_names
+from studyapp.services.writes import write_lock
 
 
 @dataclass
@@ -122,6 +123,11 @@ def import_bank(
 ) -> SyncReport:
     """Sync the bank and its generated questions into the database in one transaction."""
     sync = _Sync(session, now)
+    with write_lock(session):
+        return _import(sync, session, bank, questions)
+
+
+def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequence[generation.Question]) -> SyncReport:
     try:
         zones, _ = sync.upsert(Zone, lambda z: z.slug, {z.slug: _zone_fields(z) for z in bank.zones})
         articles, _ = sync.upsert(Article, lambda a: a.slug, {a.slug: _article_fields(a) for a in bank.articles})
@@ -183,6 +189,7 @@ def import_bank(
                 "article_id": articles[q.article].id if q.article else None,
                 "key_point_id": points[(q.article, q.key_point)].id if q.article and q.key_point else None,
                 "fallback": q.fallback,
+                "study_order": q.study_order,
             }
             for q in questions
         }

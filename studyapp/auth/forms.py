@@ -1,0 +1,131 @@
+"""Account forms. Password rules live in services.accounts; these check presence and shape."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from functools import cache
+
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+_STEP = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_steps(text: str) -> list[int]:
+    """'1m 10m' -> [60, 600]. Raises ValueError with a message a learner can act on."""
+    steps = []
+    for part in text.split():
+        match = _STEP.match(part.lower())
+        if not match:
+            raise ValueError(f"“{part}” is not a step; write steps like 1m 10m or 30s 1h.")
+        seconds = round(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+        if not 1 <= seconds < 86400:
+            raise ValueError(f"Each step must be between 1 second and 1 day; “{part}” is not.")
+        steps.append(seconds)
+    if len(steps) > 10:
+        raise ValueError("Use at most 10 steps.")
+    return steps
+
+
+def format_steps(steps: list[int]) -> str:
+    parts = []
+    for seconds in steps:
+        for unit in ("h", "m", "s"):
+            size = _UNIT_SECONDS[unit]
+            if seconds % size == 0:
+                parts.append(f"{seconds // size}{unit}")
+                break
+    return " ".join(parts)
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [
+        (name, name.replace("_", " "))
+        for name in sorted(zoneinfo.available_timezones())
+        if "/" in name or name == "UTC"
+    ]
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired(message="Choose a username."),
+            Length(min=3, max=40, message="Use 3 to 40 characters."),
+            Regexp(r"^[\w.-]+$", message="Use letters, digits, dots, dashes or underscores."),
+        ],
+    )
+    email = EmailField(
+        "Email (optional)", validators=[Optional(), Email(message="That is not an email address."), Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[InputRequired(message="Choose a password.")])
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(message="Enter your username."), Length(max=40)])
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password."), Length(max=1024)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(message="Enter your current password.")]
+    )
+    new_password = PasswordField("New password", validators=[InputRequired(message="Choose a new password.")])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired(message="Enter your password to confirm.")])
+
+
+class SettingsForm(FlaskForm):
+    desired_retention = DecimalField(
+        "Desired retention",
+        places=2,
+        validators=[
+            InputRequired(message="Enter a desired retention."),
+            NumberRange(min=0.70, max=0.97, message="Choose a retention between 0.70 and 0.97."),
+        ],
+    )
+    new_per_day = IntegerField(
+        "New cards per day",
+        validators=[InputRequired(message="Enter a number."), NumberRange(min=0, max=9999, message="Use 0 to 9999.")],
+    )
+    reviews_per_day = IntegerField(
+        "Maximum reviews per day",
+        validators=[InputRequired(message="Enter a number."), NumberRange(min=0, max=99999, message="Use 0 to 99999.")],
+    )
+    learning_steps = StringField("Learning steps", validators=[Length(max=100)])
+    relearning_steps = StringField("Relearning steps", validators=[Length(max=100)])
+    timezone = SelectField("Time zone", validate_choice=True)
+    day_start_hour = IntegerField(
+        "New day starts at (hour)",
+        validators=[
+            InputRequired(message="Enter an hour."),
+            NumberRange(min=0, max=23, message="Use an hour from 0 to 23."),
+        ],
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate_learning_steps(self, field: StringField) -> None:
+        try:
+            parse_steps(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    validate_relearning_steps = validate_learning_steps

@@ -1,0 +1,201 @@
+"""Register, log in and out, and the settings page (study settings, password, account deletion)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+
+from studyapp.auth.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    SettingsForm,
+    format_steps,
+    parse_steps,
+)
+from studyapp.extensions import db, login_manager
+from studyapp.models import User
+from studyapp.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    user = accounts.session_user(db.session(), token)
+    if user is not None:
+        user.session_token = token
+    return user
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or backslashes."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("study.review")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("study.review")
+    return target
+
+
+def _log_in(user: User) -> None:
+    session.clear()  # a fresh session at login: nothing carried over from before
+    user.session_token = accounts.start_session(db.session(), user, _now())
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(db.session(), form.username.data, form.email.data, form.password.data, _now())
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            _log_in(user)
+            flash("Welcome! Your first cards are ready.", "success")
+            return redirect(url_for("study.review"))
+    if request.method == "POST":
+        status = 422
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        try:
+            user = accounts.authenticate(db.session(), form.username.data, form.password.data, address, _now())
+        except accounts.Throttled as throttled:
+            minutes = max(1, round(throttled.retry_after.total_seconds() / 60))
+            form.form_errors.append(
+                f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            )
+            response = (
+                render_template("auth/login.html", form=form),
+                429,
+                {"Retry-After": str(int(throttled.retry_after.total_seconds()))},
+            )
+            return response
+        if user is not None:
+            _log_in(user)
+            return redirect(safe_next(request.args.get("next")))
+        form.form_errors.append("Unknown username or wrong password.")
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    accounts.end_session(db.session(), current_user.session_token)
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("glossary.home"))
+
+
+def _settings_form(user: User, formdata: object = None) -> SettingsForm:
+    form = (
+        SettingsForm(formdata=formdata)
+        if formdata is not None
+        else SettingsForm(
+            formdata=None,
+            data={
+                "desired_retention": user.desired_retention,
+                "new_per_day": user.new_per_day,
+                "reviews_per_day": user.reviews_per_day,
+                "learning_steps": format_steps(user.learning_steps),
+                "relearning_steps": format_steps(user.relearning_steps),
+                "timezone": user.timezone,
+                "day_start_hour": user.day_start_hour,
+            },
+        )
+    )
+    return form
+
+
+def _settings_page(
+    settings: SettingsForm, password: PasswordForm, delete: DeleteAccountForm, status: int = 200
+) -> ResponseReturnValue:
+    return render_template("auth/settings.html", form=settings, password_form=password, delete_form=delete), status
+
+
+@bp.get("/settings")
+@login_required
+def settings() -> ResponseReturnValue:
+    return _settings_page(_settings_form(current_user), PasswordForm(formdata=None), DeleteAccountForm(formdata=None))
+
+
+@bp.post("/settings")
+@login_required
+def save_settings() -> ResponseReturnValue:
+    form = _settings_form(current_user, request.form)
+    if not form.validate():
+        return _settings_page(form, PasswordForm(formdata=None), DeleteAccountForm(formdata=None), 422)
+    values = accounts.StudySettings(
+        desired_retention=float(form.desired_retention.data),
+        new_per_day=form.new_per_day.data,
+        reviews_per_day=form.reviews_per_day.data,
+        learning_steps=parse_steps(form.learning_steps.data or ""),
+        relearning_steps=parse_steps(form.relearning_steps.data or ""),
+        timezone=form.timezone.data,
+        day_start_hour=form.day_start_hour.data,
+    )
+    accounts.update_settings(db.session(), current_user, values, _now())
+    flash("Settings saved.", "success")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = PasswordForm()
+    if form.validate():
+        try:
+            accounts.change_password(
+                db.session(),
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                current_user.session_token,
+                _now(),
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash("Password changed. Your other sessions have been logged out.", "success")
+            return redirect(url_for("auth.settings"))
+    return _settings_page(_settings_form(current_user), form, DeleteAccountForm(formdata=None), 422)
+
+
+@bp.post("/settings/delete")
+@login_required
+def delete_account() -> ResponseReturnValue:
+    form = DeleteAccountForm()
+    if form.validate():
+        try:
+            accounts.delete_account(db.session(), current_user, form.password.data)
+        except accounts.AccountError as error:
+            form.password.errors.append(error.message)
+        else:
+            logout_user()
+            session.clear()
+            flash("Your account and all its data have been deleted.", "info")
+            return redirect(url_for("glossary.home"))
+    return _settings_page(_settings_form(current_user), PasswordForm(formdata=None), form, 422)

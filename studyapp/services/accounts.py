@@ -1,0 +1,228 @@
+"""Accounts: registration, password checks, throttled login, server-side sessions, settings.
+
+Passwords follow OWASP ASVS: at least 8 characters, any Unicode, long passphrases welcome, no
+composition rules, the 30,000 most common passwords refused. They are hashed with Argon2id
+(argon2-cffi's RFC 9106 defaults: 3 passes over 64 MiB). A login session is a row holding the hash
+of a random token that the cookie carries, so logging out or changing the password ends sessions
+on the server, not only in one browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from studyapp.models import LoginFailure, LoginSession, User
+from studyapp.services.writes import write_lock
+
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+THROTTLE_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURES, ADDRESS_FAILURES = 5, 20
+_hasher = PasswordHasher()
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be honoured; `field` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class Throttled(Exception):
+    """Too many failed logins for this account or address; try again after `retry_after`."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__("too many failed logins")
+        self.retry_after = retry_after
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def username_key(username: str) -> str:
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is not acceptable, or None."""
+    length = len(unicodedata.normalize("NFKC", password))
+    if length < MIN_PASSWORD:
+        return f"Use at least {MIN_PASSWORD} characters; a few words together make a strong, memorable password."
+    if length > MAX_PASSWORD:
+        return f"Use at most {MAX_PASSWORD} characters."
+    lowered = password.casefold()
+    if lowered in _common_passwords():
+        return "That password is one of the most common ones and easy to guess; choose another."
+    if username and lowered == username_key(username):
+        return "Your password must not be your username."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the account does not exist, so both cases take the same time.
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def register(session: Session, username: str, email: str | None, password: str, now: datetime) -> User:
+    key = username_key(username)
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError("password", problem)
+    user = User(
+        username=username.strip(),
+        username_key=key,
+        email=(email or "").strip() or None,
+        password_hash=hash_password(password),
+        created_at=now,
+        updated_at=now,
+    )
+    with write_lock(session):
+        session.add(user)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise AccountError("username", "That username is taken; choose another.") from None
+    return user
+
+
+def _throttle(session: Session, key: str, address: str, now: datetime) -> None:
+    since = now - THROTTLE_WINDOW
+    by_account = select(func.count(), func.min(LoginFailure.failed_at)).where(
+        LoginFailure.username_key == key, LoginFailure.failed_at > since
+    )
+    by_address = select(func.count(), func.min(LoginFailure.failed_at)).where(
+        LoginFailure.address == address, LoginFailure.failed_at > since
+    )
+    for statement, limit in ((by_account, ACCOUNT_FAILURES), (by_address, ADDRESS_FAILURES)):
+        count, oldest = session.execute(statement).one()
+        if count >= limit:
+            raise Throttled(max(oldest + THROTTLE_WINDOW - now, timedelta(seconds=1)))
+
+
+def authenticate(session: Session, username: str, password: str, address: str, now: datetime) -> User | None:
+    """The user for these credentials, or None (same answer for an unknown user and a wrong password).
+
+    Raises Throttled when this account or this client address failed too often recently. Failures
+    are stored in the database, so the limit holds across every worker process.
+    """
+    key = username_key(username)
+    _throttle(session, key, address, now)
+    user = session.scalars(select(User).where(User.username_key == key)).first()
+    if user is not None and _verify(user.password_hash, password):
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        with write_lock(session):
+            session.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
+            session.commit()
+        return user
+    if user is None:
+        _verify(_dummy_hash(), password)
+    with write_lock(session):
+        session.add(LoginFailure(username_key=key[:40], address=address[:64], failed_at=now))
+        session.commit()
+    return None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, now: datetime) -> str:
+    """A new login session for `user`; returns the token to keep in the cookie."""
+    token = secrets.token_urlsafe(32)
+    with write_lock(session):
+        session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
+        session.commit()
+    return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The user a session token belongs to, if that session still exists (one query)."""
+    login = session.scalars(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))).first()
+    return login.user if login else None
+
+
+def end_session(session: Session, token: str) -> None:
+    with write_lock(session):
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+        session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str, keep_token: str, now: datetime) -> None:
+    """Change the password and end every other session of this user."""
+    if not _verify(user.password_hash, current):
+        raise AccountError("current_password", "That is not your current password.")
+    problem = password_problem(new, user.username)
+    if problem:
+        raise AccountError("new_password", problem)
+    with write_lock(session):
+        user.password_hash = hash_password(new)
+        user.updated_at = now
+        session.execute(
+            delete(LoginSession).where(
+                LoginSession.user_id == user.id, LoginSession.token_hash != _token_hash(keep_token)
+            )
+        )
+        session.commit()
+
+
+def delete_account(session: Session, user: User, password: str) -> None:
+    """Delete the user and, through cascades, their sessions, cards and review history."""
+    if not _verify(user.password_hash, password):
+        raise AccountError("password", "That is not your password.")
+    with write_lock(session):
+        session.delete(user)
+        session.commit()
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    desired_retention: float
+    new_per_day: int
+    reviews_per_day: int
+    learning_steps: list[int]
+    relearning_steps: list[int]
+    timezone: str
+    day_start_hour: int
+
+
+def update_settings(session: Session, user: User, settings: StudySettings, now: datetime) -> None:
+    with write_lock(session):
+        user.desired_retention = settings.desired_retention
+        user.new_per_day = settings.new_per_day
+        user.reviews_per_day = settings.reviews_per_day
+        user.learning_steps = settings.learning_steps
+        user.relearning_steps = settings.relearning_steps
+        user.timezone = settings.timezone
+        user.day_start_hour = settings.day_start_hour
+        user.updated_at = now
+        session.commit()

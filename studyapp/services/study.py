@@ -1,0 +1,538 @@
+"""Daily review: today's queue, answering a card exactly once, undo, bury and suspend.
+
+A card row is created the first time its question is answered (or buried or suspended); until then
+a flashcard question is a "new card" the queue can introduce. Answers are computed from a read of
+the card, then written in one short transaction: UPDATE card ... WHERE version = <shown version>,
+INSERT review_log (whose token is unique), COMMIT. A stale or replayed answer therefore changes
+nothing, and the caller learns which of the two it was.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from studyapp.core import scheduling
+from studyapp.core.generation import DEFINITION_TO_TERM, FLASHCARD_KINDS, TERM_TO_DEFINITION
+from studyapp.models import Card, Question, ReviewLog, User
+from studyapp.services.writes import write_lock
+
+LEECH_LAPSES = 8
+LEARN_AHEAD = timedelta(minutes=20)
+MAX_DURATION = timedelta(minutes=10)
+
+
+def settings_of(user: User, fuzz: bool = True) -> scheduling.Settings:
+    return scheduling.Settings(
+        fuzz=fuzz,
+        desired_retention=user.desired_retention,
+        learning_steps=tuple(user.learning_steps),
+        relearning_steps=tuple(user.relearning_steps),
+        maximum_interval=user.maximum_interval,
+        parameters=tuple(user.fsrs_parameters) if user.fsrs_parameters else None,
+    )
+
+
+def _state_of(card: Card | None) -> scheduling.CardState:
+    if card is None or card.last_review is None:
+        return scheduling.NEW
+    return scheduling.CardState(
+        state=card.state,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+def fuzz_seed(user_id: int, question_id: int, reps: int) -> str:
+    """The same seed for a button's preview and for the answer it sends."""
+    return f"{user_id}:{question_id}:{reps}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review
+
+
+@dataclass(frozen=True)
+class ShownCard:
+    """A card as the review page shows it, with its one-time token and the version it was read at."""
+
+    question: Question
+    card_id: int | None
+    version: int
+    queue: str  # "new", "learning" or "review"
+    retrievability: float | None
+    intervals: dict[int, str]
+    token: str
+    shown_at: datetime
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    reviews: int
+    correct: int
+    seconds: int
+    due_tomorrow: int
+
+    @property
+    def correct_percent(self) -> int:
+        return round(100 * self.correct / self.reviews) if self.reviews else 0
+
+
+@dataclass(frozen=True)
+class Today:
+    card: ShownCard | None
+    counts: Counts
+    summary: Summary | None
+    has_history: bool
+
+
+def _day(user: User, now: datetime) -> tuple[datetime, datetime]:
+    return scheduling.study_day(now, user.timezone, user.day_start_hour)
+
+
+def _available(now: datetime) -> Any:
+    return and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= now))
+
+
+def _new_questions(user: User, day_start: datetime) -> Any:
+    """Live flashcard questions this user has no card for, in glossary order.
+
+    A reverse card (definition -> term) waits until its forward card was introduced on an earlier
+    study day, so the two sides of a term are never learnt on the same day.
+    """
+    forward = aliased(Question)
+    forward_card = aliased(Card)
+    forward_seen_before_today = (
+        select(forward_card.id)
+        .join(forward, forward.id == forward_card.question_id)
+        .where(
+            forward_card.user_id == user.id,
+            forward.kind == TERM_TO_DEFINITION,
+            forward.term_id == Question.term_id,
+            forward_card.introduced_at < day_start,
+        )
+        .exists()
+    )
+    has_card = exists().where(Card.user_id == user.id, Card.question_id == Question.id)
+    return and_(
+        Question.kind.in_(FLASHCARD_KINDS),
+        Question.retired_at.is_(None),
+        ~has_card,
+        or_(Question.kind != DEFINITION_TO_TERM, forward_seen_before_today),
+    )
+
+
+def counts(session: Session, user: User, now: datetime) -> Counts:
+    day_start, day_end = _day(user, now)
+    learning_kinds = Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING])
+    row = session.execute(
+        select(
+            func.coalesce(
+                func.sum(case((and_(learning_kinds, Card.due <= now + LEARN_AHEAD, _available(now)), 1), else_=0)), 0
+            ),
+            func.coalesce(
+                func.sum(
+                    case((and_(Card.state == scheduling.REVIEW, Card.due < day_end, _available(now)), 1), else_=0)
+                ),
+                0,
+            ),
+            func.coalesce(func.sum(case((Card.introduced_at >= day_start, 1), else_=0)), 0),
+        ).where(Card.user_id == user.id)
+    ).one()
+    learning, review_due, introduced = int(row[0]), int(row[1]), int(row[2])
+    reviewed = session.scalar(
+        select(func.count()).where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.reviewed_at >= day_start,
+            ReviewLog.state_before == scheduling.REVIEW,
+        )
+    )
+    review = max(0, min(review_due, user.reviews_per_day - int(reviewed or 0)))
+    new_left = max(0, user.new_per_day - introduced)
+    new = 0
+    if new_left:
+        new = int(
+            session.scalar(select(func.count()).select_from(Question).where(_new_questions(user, day_start))) or 0
+        )
+    return Counts(new=min(new, new_left), learning=learning, review=review)
+
+
+_WITH_QUESTION = joinedload(Card.question).options(joinedload(Question.term), joinedload(Question.article))
+
+
+def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[Card | None, Question | None, str]:
+    """The next card: learning due now, then reviews (lowest retrievability first), then new."""
+    day_start, day_end = _day(user, now)
+    learning = session.scalars(
+        select(Card)
+        .where(
+            Card.user_id == user.id,
+            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
+            Card.due <= now,
+            _available(now),
+        )
+        .options(_WITH_QUESTION)
+        .order_by(Card.due)
+        .limit(1)
+    ).first()
+    if learning is not None:
+        return learning, None, "new" if learning.last_review is None else "learning"
+    if tally.review:
+        due = session.execute(
+            select(Card.id, Card.last_review, Card.stability).where(
+                Card.user_id == user.id, Card.state == scheduling.REVIEW, Card.due < day_end, _available(now)
+            )
+        ).all()
+        if due:
+            # Retrievability falls as elapsed time / stability grows, for every card of one
+            # learner (same decay), so the most overdue ratio is the least likely to be recalled.
+            card_id = max(
+                due, key=lambda r: ((now - r.last_review).total_seconds() / max(r.stability or 0.01, 0.01), -r.id)
+            ).id
+            return session.get(Card, card_id, options=[_WITH_QUESTION]), None, "review"
+    if tally.new:
+        question = session.scalars(
+            select(Question)
+            .where(_new_questions(user, day_start))
+            .options(joinedload(Question.term), joinedload(Question.article))
+            .order_by(Question.study_order, Question.id)
+            .limit(1)
+        ).first()
+        if question is not None:
+            return None, question, "new"
+    ahead = session.scalars(
+        select(Card)
+        .where(
+            Card.user_id == user.id,
+            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
+            Card.due <= now + LEARN_AHEAD,
+            _available(now),
+        )
+        .options(_WITH_QUESTION)
+        .order_by(Card.due)
+        .limit(1)
+    ).first()
+    if ahead is not None:
+        return ahead, None, "learning"
+    return None, None, ""
+
+
+def show(user: User, card: Card | None, question: Question, queue: str, now: datetime) -> ShownCard:
+    settings = settings_of(user)
+    state = _state_of(card)
+    seed = fuzz_seed(user.id, question.id, card.reps if card else 0)
+    intervals = scheduling.preview(settings, state, now, seed)
+    return ShownCard(
+        question=question,
+        card_id=card.id if card else None,
+        version=card.version if card else 0,
+        queue=queue,
+        retrievability=scheduling.retrievability(settings, state, now),
+        intervals={rating: scheduling.format_interval(value) for rating, value in intervals.items()},
+        token=secrets.token_urlsafe(18),
+        shown_at=now,
+        lapses=card.lapses if card else 0,
+    )
+
+
+def today(session: Session, user: User, now: datetime) -> Today:
+    """What the review page shows now: the next card and the counts, or the day's summary."""
+    tally = counts(session, user, now)
+    card, question, queue = _pick(session, user, now, tally)
+    if card is not None:
+        question = card.question
+    if question is None:
+        has_history = session.scalar(select(exists().where(ReviewLog.user_id == user.id))) or False
+        return Today(card=None, counts=tally, summary=summary(session, user, now), has_history=bool(has_history))
+    return Today(card=show(user, card, question, queue, now), counts=tally, summary=None, has_history=True)
+
+
+def summary(session: Session, user: User, now: datetime) -> Summary:
+    day_start, day_end = _day(user, now)
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((ReviewLog.rating > scheduling.AGAIN, 1), else_=0)), 0),
+            func.coalesce(func.sum(ReviewLog.duration_ms), 0),
+        ).where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_start)
+    ).one()
+    due_tomorrow = session.scalar(
+        select(func.count()).where(
+            Card.user_id == user.id,
+            Card.suspended.is_(False),
+            Card.due >= day_end,
+            Card.due < day_end + timedelta(days=1),
+        )
+    )
+    return Summary(
+        reviews=int(row[0]), correct=int(row[1]), seconds=int(row[2]) // 1000, due_tomorrow=int(due_tomorrow or 0)
+    )
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    REPLAYED = "replayed"  # this token was already applied: same result, nothing written
+    STALE = "stale"  # the card changed since it was shown (another tab): nothing written
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: Outcome
+    became_leech: bool = False
+
+
+def _columns(card: Card) -> dict[str, Any]:
+    return {
+        "state": card.state,
+        "step": card.step,
+        "stability": card.stability,
+        "difficulty": card.difficulty,
+        "due": card.due.isoformat(),
+        "last_review": card.last_review.isoformat() if card.last_review else None,
+        "reps": card.reps,
+        "lapses": card.lapses,
+        "suspended": card.suspended,
+        "leech": card.leech,
+        "buried_until": card.buried_until.isoformat() if card.buried_until else None,
+    }
+
+
+def _replay_or_stale(session: Session, user: User, token: str) -> Answer:
+    session.rollback()
+    seen = session.scalar(select(exists().where(ReviewLog.token == token, ReviewLog.user_id == user.id)))
+    return Answer(Outcome.REPLAYED if seen else Outcome.STALE)
+
+
+def answer(
+    session: Session,
+    user: User,
+    *,
+    question_id: int,
+    card_id: int | None,
+    version: int,
+    token: str,
+    rating: int,
+    shown_at: datetime,
+    now: datetime,
+    fuzz: bool = True,
+) -> Answer:
+    """Apply one rating exactly once.
+
+    Reads the card, computes the new state, then writes in one short transaction guarded by the
+    card's version; a lost race, a replayed token or an answer from a stale tab writes nothing.
+    """
+    if card_id is not None:
+        card = session.scalars(select(Card).where(Card.id == card_id, Card.user_id == user.id)).first()
+        if card is None:
+            return Answer(Outcome.NOT_FOUND)
+        if card.question_id != question_id or card.version != version:
+            return _replay_or_stale(session, user, token)
+        question_known = True
+    else:
+        card = None
+        question_known = bool(
+            session.scalar(
+                select(
+                    exists().where(
+                        Question.id == question_id, Question.kind.in_(FLASHCARD_KINDS), Question.retired_at.is_(None)
+                    )
+                )
+            )
+        )
+    if not question_known:
+        return Answer(Outcome.NOT_FOUND)
+
+    before = _state_of(card)
+    outcome = scheduling.review(
+        settings_of(user, fuzz), before, rating, now, fuzz_seed(user.id, question_id, card.reps if card else 0)
+    )
+    after = outcome.card
+    lapsed = before.state == scheduling.REVIEW and not before.is_new and rating == scheduling.AGAIN
+    lapses = (card.lapses if card else 0) + (1 if lapsed else 0)
+    leech = lapsed and lapses >= LEECH_LAPSES
+    values = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": (card.reps if card else 0) + 1,
+        "lapses": lapses,
+        "buried_until": None,
+    }
+    if leech:
+        values.update(suspended=True, leech=True)
+    duration = min(max(now - shown_at, timedelta(0)), MAX_DURATION)
+    with write_lock(session):
+        try:
+            if card is None:
+                new_id = session.execute(
+                    insert(Card)
+                    .values(
+                        user_id=user.id,
+                        question_id=question_id,
+                        introduced_at=now,
+                        version=1,
+                        suspended=False,
+                        leech=False,
+                        **values,
+                    )
+                    .returning(Card.id)
+                ).scalar_one()
+                applied_to = new_id
+            else:
+                changed = session.execute(
+                    update(Card)
+                    .where(Card.id == card.id, Card.version == version)
+                    .values(version=version + 1, **values)
+                    .execution_options(synchronize_session=False)
+                )
+                if changed.rowcount != 1:  # type: ignore[attr-defined]
+                    return _replay_or_stale(session, user, token)
+                applied_to = card.id
+            session.execute(
+                insert(ReviewLog).values(
+                    card_id=applied_to,
+                    user_id=user.id,
+                    token=token,
+                    rating=rating,
+                    reviewed_at=now,
+                    duration_ms=int(duration.total_seconds() * 1000),
+                    state_before=before.state if not before.is_new else 0,
+                    state_after=after.state,
+                    retrievability=outcome.retrievability_before,
+                    before=_columns(card) if card else None,
+                    stability_after=after.stability,
+                    difficulty_after=after.difficulty,
+                    due_after=after.due,
+                )
+            )
+            session.commit()
+        except IntegrityError:
+            return _replay_or_stale(session, user, token)
+    return Answer(Outcome.APPLIED, became_leech=leech)
+
+
+def undo(session: Session, user: User, now: datetime) -> bool:
+    """Take back the user's last answer of this study day: restore the card exactly, drop the log row."""
+    day_start, _ = _day(user, now)
+    last = session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id, ReviewLog.reviewed_at >= day_start)
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return False
+    with write_lock(session):
+        if last.before is None:
+            session.execute(delete(Card).where(Card.id == last.card_id, Card.user_id == user.id))
+        else:
+            b = last.before
+            session.execute(
+                update(Card)
+                .where(Card.id == last.card_id, Card.user_id == user.id)
+                .values(
+                    state=b["state"],
+                    step=b["step"],
+                    stability=b["stability"],
+                    difficulty=b["difficulty"],
+                    due=datetime.fromisoformat(b["due"]),
+                    last_review=datetime.fromisoformat(b["last_review"]) if b["last_review"] else None,
+                    reps=b["reps"],
+                    lapses=b["lapses"],
+                    suspended=b["suspended"],
+                    leech=b["leech"],
+                    buried_until=datetime.fromisoformat(b["buried_until"]) if b["buried_until"] else None,
+                    version=Card.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(delete(ReviewLog).where(ReviewLog.id == last.id))
+        session.commit()
+    return True
+
+
+def _card_for(session: Session, user: User, question_id: int, now: datetime) -> Card | None:
+    """The user's card for a question, created (as a new card) if it has none yet."""
+    card = session.scalars(select(Card).where(Card.user_id == user.id, Card.question_id == question_id)).first()
+    if card is not None:
+        return card
+    question = session.get(Question, question_id)
+    if question is None or question.kind not in FLASHCARD_KINDS:
+        return None
+    card = Card(
+        user_id=user.id,
+        question_id=question_id,
+        state=scheduling.LEARNING,
+        step=0,
+        due=now,
+        introduced_at=now,
+        reps=0,
+        lapses=0,
+        version=1,
+        suspended=False,
+        leech=False,
+    )
+    session.add(card)
+    return card
+
+
+def bury(session: Session, user: User, question_id: int, now: datetime) -> bool:
+    """Hide a card until the next study day."""
+    _, day_end = _day(user, now)
+    with write_lock(session):
+        card = _card_for(session, user, question_id, now)
+        if card is None:
+            session.rollback()
+            return False
+        card.buried_until = day_end
+        card.version = (card.version or 1) + 1
+        session.commit()
+    return True
+
+
+def set_suspended(session: Session, user: User, question_id: int, suspended: bool, now: datetime) -> bool:
+    """Suspend a card (out of every queue until unsuspended) or bring it back."""
+    with write_lock(session):
+        card = _card_for(session, user, question_id, now)
+        if card is None:
+            session.rollback()
+            return False
+        card.suspended = suspended
+        if not suspended:
+            card.leech = False
+        card.version = (card.version or 1) + 1
+        session.commit()
+    return True
+
+
+def suspended_cards(session: Session, user: User) -> Sequence[Card]:
+    return session.scalars(
+        select(Card)
+        .where(Card.user_id == user.id, Card.suspended.is_(True))
+        .options(joinedload(Card.question))
+        .order_by(Card.id)
+        .limit(500)
+    ).all()

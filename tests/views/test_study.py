@@ -1,0 +1,161 @@
+"""The review page through the test client: page vs fragment, exactly-once answers, ownership."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from studyapp.extensions import db
+from studyapp.models import Card, ReviewLog
+from tests.conftest import QueryCounter
+from tests.views.test_auth import register
+
+HX = {"HX-Request": "true"}
+
+
+def fields(html: str) -> dict[str, str]:
+    found = dict(re.findall(r'name="(question_id|card_id|version|token|shown_at|csrf_token)" value="([^"]*)"', html))
+    assert "token" in found, html[:500]
+    return found
+
+
+@pytest.fixture
+def learner(content_app: Flask) -> FlaskClient:
+    web = content_app.test_client()
+    register(web, username=f"learner{id(web)}")
+    return web
+
+
+def test_study_needs_a_login(content_app: Flask) -> None:
+    response = content_app.test_client().get("/study")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=%2Fstudy")
+
+
+def test_review_page_shows_a_new_card_with_four_buttons(learner: FlaskClient) -> None:
+    html = learner.get("/study").get_data(as_text=True)
+    assert "<html" in html and 'id="study"' in html
+    assert "Show answer" in html
+    for name in ("Again", "Hard", "Good", "Easy"):
+        assert name in html
+    assert re.search(r'class="interval">\d+[smhd]<', html)
+    assert "new</span>" in html and "learning</span>" in html and "review</span>" in html
+    assert len(html.encode()) < 10_000
+
+
+def test_answer_with_htmx_returns_the_next_card_fragment(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    response = learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html and 'id="study"' in html
+    assert fields(html)["token"] != first["token"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_answer_without_javascript_posts_and_redirects(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    response = learner.post("/study/answer", data={**first, "rating": "1"})
+    assert response.status_code == 303 and response.headers["Location"] == "/study"
+
+
+def test_double_submit_applies_once(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    one = learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
+    two = learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
+    assert one.status_code == two.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.token == first["token"])) == 1
+
+
+def test_stale_tab_gets_a_409_with_the_current_card(learner: FlaskClient) -> None:
+    # Two tabs show the same card; the first answer wins, the second is told.
+    tab_one = fields(learner.get("/study").get_data(as_text=True))
+    tab_two = fields(learner.get("/study").get_data(as_text=True))
+    assert tab_one["question_id"] == tab_two["question_id"]
+    assert learner.post("/study/answer", data={**tab_one, "rating": "3"}, headers=HX).status_code == 200
+    stale = learner.post("/study/answer", data={**tab_two, "rating": "4"}, headers=HX)
+    assert stale.status_code == 409
+    assert "already answered" in stale.get_data(as_text=True)
+
+
+def test_bad_answers_are_4xx_not_500(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    assert learner.post("/study/answer", data={**first, "rating": "7"}, headers=HX).status_code == 400
+    assert learner.post("/study/answer", data={**first, "rating": "x"}, headers=HX).status_code == 400
+    assert (
+        learner.post("/study/answer", data={**first, "question_id": "99999999", "rating": "3"}, headers=HX).status_code
+        == 404
+    )
+    assert (
+        learner.post("/study/bury", data={"question_id": "99999999", "csrf_token": first["csrf_token"]}).status_code
+        == 404
+    )
+
+
+def test_another_learners_card_ids_are_refused(content_app: Flask, learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    learner.post("/study/answer", data={**first, "rating": "1"}, headers=HX)
+    card = db.session.scalars(select(Card).order_by(Card.id.desc())).first()
+    assert card is not None
+    intruder = content_app.test_client()
+    register(intruder, username="intruder")
+    own = fields(intruder.get("/study").get_data(as_text=True))
+    stolen = {**own, "card_id": str(card.id), "question_id": str(card.question_id), "version": str(card.version)}
+    assert intruder.post("/study/answer", data={**stolen, "rating": "4"}, headers=HX).status_code == 404
+    db.session.refresh(card)
+    assert card.reps == 1
+
+
+def test_undo_bury_and_suspend_through_the_page(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
+    undone = learner.post("/study/undo", data={"csrf_token": first["csrf_token"]}, headers=HX)
+    assert "Last answer undone." in undone.get_data(as_text=True)
+    assert fields(undone.get_data(as_text=True))["question_id"] == first["question_id"]
+    buried = learner.post(
+        "/study/bury", data={"question_id": first["question_id"], "csrf_token": first["csrf_token"]}, headers=HX
+    )
+    assert fields(buried.get_data(as_text=True))["question_id"] != first["question_id"]
+    second = fields(buried.get_data(as_text=True))
+    learner.post("/study/suspend", data={"question_id": second["question_id"], "csrf_token": first["csrf_token"]})
+    assert "Unsuspend" in learner.get("/study/suspended").get_data(as_text=True)
+    assert (
+        learner.post(
+            "/study/unsuspend", data={"question_id": second["question_id"], "csrf_token": first["csrf_token"]}
+        ).status_code
+        == 303
+    )
+    assert "No suspended cards" in learner.get("/study/suspended").get_data(as_text=True)
+
+
+def test_an_answer_takes_at_most_five_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
+    from studyapp.services import study
+
+    seen: list[int] = []
+    original = study.answer
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        before = count_queries.count
+        result = original(*args, **kwargs)
+        seen.append(count_queries.count - before)
+        return result
+
+    study.answer = counted  # type: ignore[assignment]
+    try:
+        first = fields(learner.get("/study").get_data(as_text=True))
+        learner.post("/study/answer", data={**first, "rating": "1"}, headers=HX)  # new card: insert
+        again = fields(learner.get("/study").get_data(as_text=True))
+        learner.post("/study/answer", data={**again, "rating": "3"}, headers=HX)  # existing card: update
+    finally:
+        study.answer = original  # type: ignore[assignment]
+    assert seen and max(seen) <= 5, seen
+
+
+def test_review_page_uses_a_bounded_number_of_queries(learner: FlaskClient, count_queries: QueryCounter) -> None:
+    learner.get("/study")
+    before = count_queries.count
+    learner.get("/study")
+    assert count_queries.count - before <= 8, count_queries.statements[before:]
