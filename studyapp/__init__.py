@@ -8,6 +8,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studyapp import config
 from studyapp.extensions import csrf, db, htmx, login_manager, migrate
@@ -23,6 +24,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_mapping(config.load(app.instance_path, overrides))
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

@@ -58,6 +58,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "WTF_CSRF_TIME_LIMIT": None,
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         "GLOSSARY_SEARCH_LIMIT": 50,
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
     if "SECRET_KEY" not in overrides:
         settings["SECRET_KEY"] = _secret_key(instance, production)

@@ -7,7 +7,7 @@ import zoneinfo
 from functools import cache
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -51,9 +51,9 @@ def format_steps(steps: list[int]) -> str:
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     return [
-        (name, name.replace("_", " "))
+        SelectChoice(name, name.replace("_", " "))
         for name in sorted(zoneinfo.available_timezones())
         if "/" in name or name == "UTC"
     ]

@@ -85,8 +85,12 @@ class ClozeSpan:
 
 @dataclass(frozen=True)
 class FalseSwap:
+    """Replacing `span` by the swapped term's name (or by `text`, when the grammar needs it) makes
+    the statement false."""
+
     span: str
     term: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,26 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct
 # --- text helpers -----------------------------------------------------------------------------
 
 
+_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "etc.", "approx.", "cf.", "fig.", "no.", "dr.", "mr.", "ms.")
+
+
 def sentences(text: str) -> list[str]:
-    """Split prose into sentences (good enough for our own, well-punctuated content)."""
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+    """Split prose into sentences (good enough for our own, well-punctuated content).
+
+    A full stop after a common abbreviation ("et al.", "e.g.") or a single initial does not end a
+    sentence.
+    """
+    text = text.strip()
+    parts, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()].lower()
+        last_word = before.rsplit(" ", 1)[-1]
+        if before.endswith(_ABBREVIATIONS) or (len(last_word) == 2 and last_word[0].isalpha()):
+            continue
+        parts.append(text[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    return [p for p in parts if p]
 
 
 def mentions(text: str, name: str) -> bool:
@@ -441,7 +462,9 @@ def _parse_key_point(raw: Any, article: str, section: int, position: int, r: _Re
         if not isinstance(item, dict):
             r.problem(line, subject, "a false swap must be a mapping with 'span' and 'term'")
             continue
-        swap = FalseSwap(r.text(item, "span", subject), r.text(item, "term", subject))
+        swap = FalseSwap(
+            r.text(item, "span", subject), r.text(item, "term", subject), r.text(item, "text", subject, required=False)
+        )
         if swap.span and statement and not find_span(statement, swap.span):
             r.problem(item.get(_LINE, line), subject, f"false swap span {swap.span!r} not found in its statement")
         if swap.span and swap.term:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from studyapp.core.content import DISTRACTOR_RELATIONS, Bank, Term, find_span
 
-MAX_LENGTH_RATIO = 2.5
+# Preferred and tolerated length ratios between a distractor and the answer.
+CLOSE_RATIO, LOOSE_RATIO = 2.5, 4.0
+SHORT = 4  # strings up to this long count as equally short
 TIER_RELATION, TIER_ZONE, TIER_BANK = "relation", "zone", "bank"
 
 
@@ -32,7 +34,7 @@ class Choice:
 
 
 def length_ratio(a: str, b: str) -> float:
-    short, long = sorted((max(len(a), 1), max(len(b), 1)))
+    short, long = sorted((max(len(a), SHORT), max(len(b), SHORT)))
     return long / short
 
 
@@ -68,8 +70,13 @@ def _pick(
 ) -> Choice:
     chosen: list[str] = []
     weakest = TIER_RELATION
-    for strict in (True, False):
-        for tier, pool in tiers:
+    strong = [t for t in tiers if t[0] != TIER_BANK]
+    weak = [t for t in tiers if t[0] == TIER_BANK]
+    # Plausibility first (relations, then the zone), length second: a related option of a less
+    # similar length beats a random one of the same length.
+    passes = [(strong, CLOSE_RATIO), (strong, LOOSE_RATIO), (weak, CLOSE_RATIO), (weak, LOOSE_RATIO), (weak, None)]
+    for group, ratio in passes:
+        for tier, pool in group:
             if len(chosen) >= count:
                 break
             candidates = [
@@ -78,20 +85,22 @@ def _pick(
                 if c not in chosen
                 and not excluded(c)
                 and not _too_similar(c, answer)
-                and not any(_too_similar(c, other) for other in chosen)
-                and (not strict or length_ratio(c, answer) <= MAX_LENGTH_RATIO)
+                and (ratio is None or length_ratio(c, answer) <= ratio)
             ]
             if tier != TIER_RELATION:
                 # Nearest in length first, with a little randomness among the closest few.
                 candidates.sort(key=lambda c: (length_ratio(c, answer), c))
                 candidates = candidates[: max(count * 2, 6)]
             rng.shuffle(candidates)
-            taken = candidates[: count - len(chosen)]
+            taken = 0
+            for candidate in candidates:
+                if len(chosen) >= count:
+                    break
+                if not any(_too_similar(candidate, other) for other in chosen):
+                    chosen.append(candidate)
+                    taken += 1
             if taken:
-                chosen.extend(taken)
                 weakest = max(weakest, tier, key=[TIER_RELATION, TIER_ZONE, TIER_BANK].index)
-        if len(chosen) >= count:
-            break
     return Choice(tuple(chosen), weakest)
 
 

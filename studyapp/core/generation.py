@@ -187,7 +187,9 @@ def _accepted_for_span(bank: Bank, kp: KeyPoint, index: int) -> tuple[str, ...]:
         term = bank.term(slug)
         if span.text.lower() in {n.lower() for n in term.names}:
             accepted.extend(term.names)
-    return tuple(dict.fromkeys(accepted))
+    # A name already printed in the prompt ("LoRA is short for ___") cannot be an answer.
+    rest = blank_out(kp.statement, span.text)
+    return tuple(a for a in dict.fromkeys(accepted) if a == span.text or not find_span(rest, a))
 
 
 def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) -> list[Question]:
@@ -246,10 +248,7 @@ def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) 
             )
         )
     for i, swap in enumerate(kp.false_swaps):
-        swapped = bank.term(swap.term)
-        replacement = swapped.name
-        if swapped.acronym and any(swap.span.lower() == (t.acronym or "").lower() for t in linked):
-            replacement = swapped.acronym
+        replacement = swap.text or _swap_name(bank.term(swap.term), swap.span, linked)
         questions.append(
             make(
                 key=f"{TRUE_FALSE_KEY_POINT}:{article.slug}:{kp.key}:swap-{i + 1}",
@@ -261,6 +260,16 @@ def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) 
             )
         )
     return questions
+
+
+def _swap_name(swapped: Term, span: str, linked: list[Term]) -> str:
+    """How the swapped-in term is written: its acronym for an acronym, lower case mid-sentence."""
+    if swapped.acronym and any(span.lower() == (t.acronym or "").lower() for t in linked):
+        return swapped.acronym
+    if not span[:1].islower():
+        return swapped.name
+    # Title-case words go lower case; names like LoRA or BERT keep their capitals.
+    return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in swapped.name.split())
 
 
 def _contrast_questions(article: Article) -> list[Question]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField
+from wtforms import SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
 
@@ -14,4 +14,4 @@ class SearchForm(FlaskForm):
     q = SearchField(
         "Search terms", validators=[Optional(), Length(max=100, message="Keep the search under 100 characters.")]
     )
-    zone = SelectField("Zone", choices=[("", "All zones")], validate_choice=True, default="")
+    zone = SelectField("Zone", choices=[SelectChoice("", "All zones")], validate_choice=True, default="")

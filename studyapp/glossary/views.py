@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from htmx_flask import request
+from wtforms import SelectChoice
 
 from studyapp.extensions import db
 from studyapp.glossary.forms import SearchForm
@@ -24,7 +25,7 @@ def home() -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     zones = glossary.zones(db.session())
     form = SearchForm(request.args)
-    form.zone.choices = [("", "All zones")] + [(z.slug, z.name) for z in zones]
+    form.zone.choices = [SelectChoice("", "All zones")] + [SelectChoice(z.slug, z.name) for z in zones]
     status = 200
     if form.validate():
         result = glossary.search(

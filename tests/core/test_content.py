@@ -152,3 +152,13 @@ def test_near_duplicate_definitions_are_found(bank_dir: Path) -> None:
     bank = content.load_bank(bank_dir)
     pairs = [(a.slug, b.slug) for a, b, _ in content.near_duplicate_definitions(bank.terms)]
     assert pairs == [("apple", "pear")]
+
+
+def test_sentences_do_not_end_at_abbreviations() -> None:
+    text = "Hu et al. (2021) froze W0. Adapters help, e.g. for BERT. A. Turing asked it. Done!"
+    assert content.sentences(text) == [
+        "Hu et al. (2021) froze W0.",
+        "Adapters help, e.g. for BERT.",
+        "A. Turing asked it.",
+        "Done!",
+    ]

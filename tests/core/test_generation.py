@@ -66,7 +66,7 @@ def test_key_point_false_swaps_name_the_swapped_term() -> None:
     bank = content.load_bank(FIXTURE)
     swapped = [q for q in generation.generate(bank) if q.kind == TRUE_FALSE_KEY_POINT and q.answer == FALSE]
     assert [q.prompt for q in swapped] == [
-        "True or false? Most Pear varieties need a second variety nearby for pollination."
+        "True or false? Most pear varieties need a second variety nearby for pollination."
     ]
 
 
