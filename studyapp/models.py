@@ -90,6 +90,7 @@ class Term(Synced, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"))
+    # The term's place in the whole glossary's reading order (zone by zone).
     position: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     acronym: Mapped[str | None] = mapped_column(String(40))
@@ -100,8 +101,10 @@ class Term(Synced, Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
     basis: Mapped[str] = mapped_column(String(20))
     sources: Mapped[list[str]] = mapped_column(JSON)
-    # Lower-cased name, acronym and aliases: what glossary search matches first.
+    # Lower-cased name, acronym and aliases between bars ("|large language model|llm|"): what
+    # glossary search ranks by; search_text adds the definition: what it matches.
     search_names: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)
 
     zone: Mapped[Zone] = relationship(back_populates="terms")
     article: Mapped[Article | None] = relationship()

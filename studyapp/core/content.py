@@ -152,9 +152,33 @@ class Bank:
     zones: tuple[Zone, ...]
     articles: tuple[Article, ...]
     _by_slug: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
+    _confusable: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _names: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_slug.update({t.slug: t for z in self.zones for t in z.terms})
+        # confusable_with / contrasts_with in either direction, in a stable order.
+        linked: dict[str, dict[str, None]] = {slug: {} for slug in self._by_slug}
+        for term in self._by_slug.values():
+            for kind in DISTRACTOR_RELATIONS:
+                for target in term.relations.get(kind, ()):
+                    if target in linked and target != term.slug:
+                        linked[term.slug][target] = None
+        for term in self._by_slug.values():
+            for kind in DISTRACTOR_RELATIONS:
+                for target in term.relations.get(kind, ()):
+                    if target in linked and target != term.slug:
+                        linked[target][term.slug] = None
+        self._confusable.update({slug: tuple(targets) for slug, targets in linked.items()})
+        self._names.update({t.slug: frozenset(n.lower() for n in t.names) for t in self._by_slug.values()})
+
+    def lower_names(self, slug: str) -> frozenset[str]:
+        """A term's names, acronym and aliases in lower case."""
+        return self._names[slug]
+
+    def confusable(self, slug: str) -> tuple[str, ...]:
+        """Slugs of terms confusable with or contrasting to this one, in either direction."""
+        return self._confusable.get(slug, ())
 
     @property
     def terms(self) -> tuple[Term, ...]:

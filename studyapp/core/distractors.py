@@ -11,8 +11,9 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from studyapp.core.content import DISTRACTOR_RELATIONS, Bank, Term, find_span
+from studyapp.core.content import Bank, Term, find_span
 
 # Preferred and tolerated length ratios between a distractor and the answer.
 CLOSE_RATIO, LOOSE_RATIO = 2.5, 4.0
@@ -38,8 +39,9 @@ def length_ratio(a: str, b: str) -> float:
     return long / short
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2)
 
 
 def _too_similar(a: str, b: str) -> bool:
@@ -47,18 +49,6 @@ def _too_similar(a: str, b: str) -> bool:
     if a.strip().lower() == b.strip().lower():
         return True
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
-
-
-def related_terms(bank: Bank, term: Term) -> list[Term]:
-    """Terms confusable with or contrasting to `term`, in either direction, in a stable order."""
-    slugs: dict[str, None] = {}
-    for kind in DISTRACTOR_RELATIONS:
-        for slug in term.relations.get(kind, ()):
-            slugs[slug] = None
-    for other in bank.terms:
-        if any(term.slug in other.relations.get(kind, ()) for kind in DISTRACTOR_RELATIONS):
-            slugs[other.slug] = None
-    return [bank.term(s) for s in slugs if bank.has_term(s) and s != term.slug]
 
 
 def _pick(
@@ -106,15 +96,18 @@ def _pick(
 
 def term_distractors(bank: Bank, term: Term, rng: random.Random, show: Callable[[Term], str], count: int = 3) -> Choice:
     """Wrong options for a question whose answer is `show(term)` (a definition or a name)."""
-    own_names = {n.lower() for n in term.names}
+    own_names = bank.lower_names(term.slug)
 
     def excluded(text: str) -> bool:
         return text.lower() in own_names
 
-    others = [t for t in bank.terms if t.slug != term.slug and not ({n.lower() for n in t.names} & own_names)]
-    related = [t for t in related_terms(bank, term) if t in others]
-    zone = [t for t in others if t.zone == term.zone and t not in related]
-    rest = [t for t in others if t.zone != term.zone and t not in related]
+    others = [t for t in bank.terms if t.slug != term.slug and not (bank.lower_names(t.slug) & own_names)]
+    allowed = {t.slug for t in others}
+    related_slugs = [s for s in bank.confusable(term.slug) if s in allowed]
+    related = [bank.term(s) for s in related_slugs]
+    taken = set(related_slugs)
+    zone = [t for t in others if t.zone == term.zone and t.slug not in taken]
+    rest = [t for t in others if t.zone != term.zone and t.slug not in taken]
     tiers = [
         (TIER_RELATION, [show(t) for t in related]),
         (TIER_ZONE, [show(t) for t in zone]),
@@ -123,6 +116,7 @@ def term_distractors(bank: Bank, term: Term, rng: random.Random, show: Callable[
     return _pick(show(term), tiers, rng, count, excluded)
 
 
+@lru_cache(maxsize=8192)
 def _shape(text: str) -> tuple[bool, int]:
     return (any(ch.isdigit() for ch in text), min(len(text.split()), 4))
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.core import content, generation
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, Term, TermRelation, Zone
-from studyapp.services.glossary import search_names
+from studyapp.services.glossary import search_names, search_text
 from studyapp.services.writes import write_lock
 
 
@@ -51,44 +51,56 @@ class _Sync:
     def upsert(
         self,
         model: type[Row],
-        key_of: Callable[[Row], Any],
+        key_columns: Sequence[Any],
+        key_of: Callable[[Sequence[Any]], Any],
         wanted: dict[Any, dict[str, Any]],
         linked: dict[Any, Any] | None = None,
-    ) -> tuple[dict[Any, Row], set[Any]]:
+    ) -> tuple[dict[Any, int], set[Any]]:
         """Bring one table in line with `wanted` (key -> column values).
 
-        `linked` holds, per key, what lives in other tables but belongs to the row's content
-        (a term's relations, a key point's terms): it is hashed with the row, so a change there
-        marks the row changed. Returns the rows by key and the keys that were added or updated.
+        Only ids, hashes and keys are read; full rows are loaded just for the keys that changed,
+        so a no-op import costs one narrow query per table. `linked` holds, per key, what lives
+        in other tables but belongs to the row's content (a term's relations, a key point's
+        terms): it is hashed with the row, so a change there marks the row changed. Returns the
+        ids by key (retired rows included) and the keys that were added or updated.
         """
-        existing: dict[Any, Row] = {key_of(row): row for row in self.session.scalars(select(model))}
+        rows = self.session.execute(select(model.id, model.content_hash, model.retired_at, *key_columns)).all()
+        existing = {key_of(tuple(row[3:])): row for row in rows}
+        ids: dict[Any, int] = {key: row.id for key, row in existing.items()}
+        added: dict[Any, Row] = {}
         changed: set[Any] = set()
         for key, fields in wanted.items():
             digest = content_hash({**fields, "_linked": (linked or {}).get(key)})
             row = existing.get(key)
             if row is None:
-                row = model(**fields, content_hash=digest, created_at=self.now, updated_at=self.now)
-                self.session.add(row)
-                existing[key] = row
+                added[key] = model(**fields, content_hash=digest, created_at=self.now, updated_at=self.now)
+                self.session.add(added[key])
                 changed.add(key)
                 self.report.added += 1
             elif row.content_hash != digest or row.retired_at is not None:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.content_hash = digest
-                row.retired_at = None
-                row.updated_at = self.now
+                self.session.execute(
+                    update(model)
+                    .where(model.id == row.id)
+                    .values(**fields, content_hash=digest, retired_at=None, updated_at=self.now)
+                    .execution_options(synchronize_session=False)
+                )
                 changed.add(key)
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
-        for key, row in existing.items():
-            if key not in wanted and row.retired_at is None:
-                row.retired_at = self.now
-                row.updated_at = self.now
-                self.report.retired += 1
-        self.session.flush()
-        return existing, changed
+        gone = [row.id for key, row in existing.items() if key not in wanted and row.retired_at is None]
+        if gone:
+            self.session.execute(
+                update(model)
+                .where(model.id.in_(gone))
+                .values(retired_at=self.now, updated_at=self.now)
+                .execution_options(synchronize_session=False)
+            )
+            self.report.retired += len(gone)
+        if added:
+            self.session.flush()
+            ids.update({key: row.id for key, row in added.items()})
+        return ids, changed
 
 
 def _zone_fields(zone: content.Zone) -> dict[str, Any]:
@@ -129,34 +141,35 @@ def import_bank(
 
 def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequence[generation.Question]) -> SyncReport:
     try:
-        zones, _ = sync.upsert(Zone, lambda z: z.slug, {z.slug: _zone_fields(z) for z in bank.zones})
-        articles, _ = sync.upsert(Article, lambda a: a.slug, {a.slug: _article_fields(a) for a in bank.articles})
+        zones, _ = sync.upsert(Zone, [Zone.slug], _first, {z.slug: _zone_fields(z) for z in bank.zones})
+        articles, _ = sync.upsert(Article, [Article.slug], _first, {a.slug: _article_fields(a) for a in bank.articles})
         term_fields = {
             t.slug: {
                 "slug": t.slug,
-                "zone_id": zones[t.zone].id,
-                "position": t.position,
+                "zone_id": zones[t.zone],
+                "position": position,
                 "name": t.name,
                 "acronym": t.acronym,
                 "aliases": list(t.aliases),
                 "definition": t.definition,
                 "explanation": t.explanation,
                 "example": t.example,
-                "article_id": articles[t.article].id if t.article in articles else None,
+                "article_id": articles.get(t.article),
                 "basis": t.basis,
                 "sources": list(t.sources),
                 "search_names": search_names(t.names),
+                "search_text": search_text(t.names, t.definition),
             }
-            for t in bank.terms
+            for position, t in enumerate(bank.terms)
         }
         # Relations are part of a term's content: hash them with it, rewrite them when it changes.
         relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
-        terms, changed_terms = sync.upsert(Term, lambda t: t.slug, term_fields, relations)
+        terms, changed_terms = sync.upsert(Term, [Term.slug], _first, term_fields, relations)
         _rewrite_relations(session, bank, terms, changed_terms)
 
         point_fields = {
             (kp.article, kp.key): {
-                "article_id": articles[kp.article].id,
+                "article_id": articles[kp.article],
                 "key": kp.key,
                 "section": kp.section,
                 "position": kp.position,
@@ -168,9 +181,13 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             for kp in bank.key_points
         }
         point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
-        by_article_id = {a.id: slug for slug, a in articles.items()}
+        by_article_id = {article_id: slug for slug, article_id in articles.items()}
         points, changed_points = sync.upsert(
-            KeyPoint, lambda kp: (by_article_id[kp.article_id], kp.key), point_fields, point_terms
+            KeyPoint,
+            [KeyPoint.article_id, KeyPoint.key],
+            lambda key: (by_article_id[key[0]], key[1]),
+            point_fields,
+            point_terms,
         )
         _rewrite_point_terms(session, bank, points, terms, changed_points)
 
@@ -184,16 +201,16 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
                 "options": list(q.options),
                 "accepted": list(q.accepted),
                 "pairs": [list(p) for p in q.pairs],
-                "term_id": terms[q.term].id if q.term else None,
-                "zone_id": zones[q.zone].id if q.zone else None,
-                "article_id": articles[q.article].id if q.article else None,
-                "key_point_id": points[(q.article, q.key_point)].id if q.article and q.key_point else None,
+                "term_id": terms[q.term] if q.term else None,
+                "zone_id": zones[q.zone] if q.zone else None,
+                "article_id": articles[q.article] if q.article else None,
+                "key_point_id": points[(q.article, q.key_point)] if q.article and q.key_point else None,
                 "fallback": q.fallback,
                 "study_order": q.study_order,
             }
             for q in questions
         }
-        sync.upsert(Question, lambda q: q.key, question_fields)
+        sync.upsert(Question, [Question.key], _first, question_fields)
         session.commit()
     except Exception:
         session.rollback()
@@ -201,14 +218,18 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
     return sync.report
 
 
-def _rewrite_relations(session: Session, bank: content.Bank, terms: dict[str, Term], changed: Iterable[str]) -> None:
+def _first(key: Sequence[Any]) -> Any:
+    return key[0]
+
+
+def _rewrite_relations(session: Session, bank: content.Bank, terms: dict[str, int], changed: Iterable[str]) -> None:
     changed = list(changed)
     if not changed:
         return
-    ids = [terms[slug].id for slug in changed]
+    ids = [terms[slug] for slug in changed]
     session.execute(delete(TermRelation).where(TermRelation.term_id.in_(ids)))
     rows = [
-        {"term_id": terms[slug].id, "kind": kind, "target_id": terms[target].id}
+        {"term_id": terms[slug], "kind": kind, "target_id": terms[target]}
         for slug in changed
         for kind, targets in bank.term(slug).relations.items()
         for target in targets
@@ -220,15 +241,15 @@ def _rewrite_relations(session: Session, bank: content.Bank, terms: dict[str, Te
 def _rewrite_point_terms(
     session: Session,
     bank: content.Bank,
-    points: dict[tuple[str, str], KeyPoint],
-    terms: dict[str, Term],
+    points: dict[tuple[str, str], int],
+    terms: dict[str, int],
     changed: Iterable[tuple[str, str]],
 ) -> None:
     changed = list(changed)
     if not changed:
         return
     by_key = {(kp.article, kp.key): kp for kp in bank.key_points}
-    session.execute(delete(KeyPointTerm).where(KeyPointTerm.key_point_id.in_([points[k].id for k in changed])))
-    rows = [{"key_point_id": points[k].id, "term_id": terms[slug].id} for k in changed for slug in by_key[k].terms]
+    session.execute(delete(KeyPointTerm).where(KeyPointTerm.key_point_id.in_([points[k] for k in changed])))
+    rows = [{"key_point_id": points[k], "term_id": terms[slug]} for k in changed for slug in by_key[k].terms]
     if rows:
         session.execute(insert(KeyPointTerm), rows)

@@ -47,34 +47,38 @@ def search_names(names: Sequence[str]) -> str:
 def search(session: Session, query: str, zone: str | None, limit: int) -> SearchResult:
     """Live terms matching `query` (names first, then definitions), optionally in one zone.
 
-    An empty query lists the zone (or the whole glossary) in reading order. The total number of
-    matches comes from a window function, so one query serves both the page and its count.
+    An empty query lists the zone (or the whole glossary) in reading order. Matching runs on
+    `search_text`, a lower-cased copy of the names and definition kept by the import, so the
+    database compares plain strings instead of lower-casing every row on every keystroke.
     """
     needle = " ".join(query.lower().split())
     conditions: list[ColumnElement[bool]] = [Term.retired_at.is_(None)]
     if zone:
-        conditions.append(Zone.slug == zone)
-    order: list[object] = []
-    if needle:
-        exact = Term.search_names.contains(f"|{needle}|", autoescape=True)
-        prefix = Term.search_names.contains(f"|{needle}", autoescape=True)
-        in_name = Term.search_names.contains(needle, autoescape=True)
-        in_definition = Term.definition.icontains(needle, autoescape=True)
-        conditions.append(in_name | in_definition)
-        order.append(case((exact, 0), (prefix, 1), (in_name, 2), else_=3))
-    order.extend([Zone.position, Term.position])
-    statement = (
-        select(Term, func.count().over())
-        .join(Term.zone)
-        .options(joinedload(Term.zone))
-        .where(*conditions)
-        .order_by(*order)  # type: ignore[arg-type]
+        conditions.append(Term.zone_id == select(Zone.id).where(Zone.slug == zone).scalar_subquery())
+    if not needle:
+        terms = session.scalars(
+            select(Term).options(joinedload(Term.zone)).where(*conditions).order_by(Term.position)
+        ).all()
+        return SearchResult(terms=terms, total=len(terms), query="", zone=zone)
+    conditions.append(Term.search_text.contains(needle, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(Term).where(*conditions)) or 0
+    if not total:
+        return SearchResult(terms=[], total=0, query=query.strip(), zone=zone)
+    rank = case(
+        (Term.search_names.contains(f"|{needle}|", autoescape=True), 0),
+        (Term.search_names.contains(f"|{needle}", autoescape=True), 1),
+        (Term.search_names.contains(needle, autoescape=True), 2),
+        else_=3,
     )
-    if needle:
-        statement = statement.limit(limit)
-    rows = session.execute(statement).all()
-    total = rows[0][1] if rows else 0
-    return SearchResult(terms=[row[0] for row in rows], total=total, query=query.strip(), zone=zone)
+    terms = session.scalars(
+        select(Term).options(joinedload(Term.zone)).where(*conditions).order_by(rank, Term.position).limit(limit)
+    ).all()
+    return SearchResult(terms=terms, total=total, query=query.strip(), zone=zone)
+
+
+def search_text(names: Sequence[str], definition: str) -> str:
+    """What glossary search matches: names, then the definition, lower-cased."""
+    return search_names(names) + " " + definition.lower()
 
 
 def term_page(session: Session, slug: str) -> TermPage | None:

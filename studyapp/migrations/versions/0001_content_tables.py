@@ -82,6 +82,7 @@ def upgrade():
     sa.Column('basis', sa.String(length=20), nullable=False),
     sa.Column('sources', sa.JSON(), nullable=False),
     sa.Column('search_names', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
