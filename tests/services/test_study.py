@@ -20,7 +20,8 @@ from studyapp.services import study
 from studyapp.services.accounts import hash_password
 from tests.conftest import FIXTURE_BANK, import_bank
 
-REFERENCE = json.loads((Path(__file__).resolve().parents[3] / "shared" / "fsrs-reference.json").read_text())
+# A copy of shared/fsrs-reference.json: 22 rating sequences with the states fsrs 6.3.2 produces.
+REFERENCE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "fsrs-reference.json").read_text())
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 _HASH = hash_password("correct horse battery staple")
 
