@@ -499,33 +499,31 @@ def _card_for(session: Session, user: User, question_id: int, now: datetime) -> 
     return card
 
 
+def _change_card(session: Session, user: User, question_id: int, now: datetime, **values: Any) -> bool:
+    """Set some columns of the user's card for a question (creating it if new), in one transaction."""
+    with write_lock(session):
+        card = _card_for(session, user, question_id, now)
+        if card is None:
+            session.rollback()
+            return False
+        for name, value in values.items():
+            setattr(card, name, value)
+        card.version = (card.version or 1) + 1  # an answer shown before this change is now stale
+        session.commit()
+    return True
+
+
 def bury(session: Session, user: User, question_id: int, now: datetime) -> bool:
     """Hide a card until the next study day."""
     _, day_end = _day(user, now)
-    with write_lock(session):
-        card = _card_for(session, user, question_id, now)
-        if card is None:
-            session.rollback()
-            return False
-        card.buried_until = day_end
-        card.version = (card.version or 1) + 1
-        session.commit()
-    return True
+    return _change_card(session, user, question_id, now, buried_until=day_end)
 
 
 def set_suspended(session: Session, user: User, question_id: int, suspended: bool, now: datetime) -> bool:
-    """Suspend a card (out of every queue until unsuspended) or bring it back."""
-    with write_lock(session):
-        card = _card_for(session, user, question_id, now)
-        if card is None:
-            session.rollback()
-            return False
-        card.suspended = suspended
-        if not suspended:
-            card.leech = False
-        card.version = (card.version or 1) + 1
-        session.commit()
-    return True
+    """Suspend a card (out of every queue until unsuspended) or bring it back (no longer a leech)."""
+    if suspended:
+        return _change_card(session, user, question_id, now, suspended=True)
+    return _change_card(session, user, question_id, now, suspended=False, leech=False)
 
 
 def suspended_cards(session: Session, user: User) -> Sequence[Card]:

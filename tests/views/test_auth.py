@@ -173,7 +173,7 @@ def test_wrong_current_password_is_refused(web: FlaskClient) -> None:
 
 def test_deleting_the_account_deletes_its_data(content_app: Flask) -> None:
     web = content_app.test_client()
-    register(web, username="gone")
+    assert register(web, username="gone").status_code == 302
     page = web.get("/study").get_data(as_text=True)
     fields = dict(re.findall(r'name="(question_id|version|token|shown_at|csrf_token)" value="([^"]+)"', page))
     assert web.post("/study/answer", data={**fields, "rating": "3"}).status_code == 303

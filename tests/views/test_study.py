@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from flask import Flask
@@ -26,7 +27,8 @@ def fields(html: str) -> dict[str, str]:
 @pytest.fixture
 def learner(content_app: Flask) -> FlaskClient:
     web = content_app.test_client()
-    register(web, username=f"learner{id(web)}")
+    # The content database is shared by tests, so every learner needs a fresh name.
+    assert register(web, username=f"learner-{uuid.uuid4().hex[:12]}").status_code == 302
     return web
 
 
@@ -101,7 +103,7 @@ def test_another_learners_card_ids_are_refused(content_app: Flask, learner: Flas
     card = db.session.scalars(select(Card).order_by(Card.id.desc())).first()
     assert card is not None
     intruder = content_app.test_client()
-    register(intruder, username="intruder")
+    assert register(intruder, username=f"intruder-{uuid.uuid4().hex[:12]}").status_code == 302
     own = fields(intruder.get("/study").get_data(as_text=True))
     stolen = {**own, "card_id": str(card.id), "question_id": str(card.question_id), "version": str(card.version)}
     assert intruder.post("/study/answer", data={**stolen, "rating": "4"}, headers=HX).status_code == 404
