@@ -113,14 +113,18 @@ def _available(now: datetime) -> Any:
     return and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= now))
 
 
+# Built once: constructing aliases costs about a millisecond per call.
+_FORWARD = aliased(Question, name="forward")
+_FORWARD_CARD = aliased(Card, name="forward_card")
+
+
 def _new_questions(user: User, day_start: datetime) -> Any:
     """Live flashcard questions this user has no card for, in glossary order.
 
     A reverse card (definition -> term) waits until its forward card was introduced on an earlier
     study day, so the two sides of a term are never learnt on the same day.
     """
-    forward = aliased(Question)
-    forward_card = aliased(Card)
+    forward, forward_card = _FORWARD, _FORWARD_CARD
     forward_seen_before_today = (
         select(forward_card.id)
         .join(forward, forward.id == forward_card.question_id)

@@ -6,17 +6,22 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
+# Ids and versions fit a 32-bit integer column; larger numbers are refused here, not by the database.
+ID_RANGE = NumberRange(min=1, max=2**31 - 1)
+# Milliseconds since 1970, up to the year 3000: anything later is not a time a card was shown.
+TIME_RANGE = NumberRange(min=0, max=32_503_680_000_000)
+
 
 class AnswerForm(FlaskForm):
-    question_id = IntegerField(validators=[InputRequired()])
-    card_id = IntegerField(validators=[Optional()])
-    version = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    question_id = IntegerField(validators=[InputRequired(), ID_RANGE])
+    card_id = IntegerField(validators=[Optional(), ID_RANGE])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
     token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
-    shown_at = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    shown_at = IntegerField(validators=[InputRequired(), TIME_RANGE])
     rating = IntegerField(validators=[InputRequired(message="Choose Again, Hard, Good or Easy."), AnyOf([1, 2, 3, 4])])
 
 
 class CardActionForm(FlaskForm):
     """Bury, suspend or unsuspend one card, named by its question."""
 
-    question_id = IntegerField(validators=[InputRequired()])
+    question_id = IntegerField(validators=[InputRequired(), ID_RANGE])

@@ -161,3 +161,29 @@ def test_review_page_uses_a_bounded_number_of_queries(learner: FlaskClient, coun
     before = count_queries.count
     learner.get("/study")
     assert count_queries.count - before <= 8, count_queries.statements[before:]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"shown_at": "253402300800000"},
+        {"shown_at": str(2**70)},
+        {"card_id": str(2**70)},
+        {"question_id": str(2**70)},
+        {"version": str(2**40)},
+        {"token": "short"},
+    ],
+)
+def test_out_of_range_fields_are_a_400(learner: FlaskClient, override: dict[str, str]) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    response = learner.post("/study/answer", data={**first, "rating": "3", **override}, headers=HX)
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.token == first["token"])) == 0
+
+
+def test_card_actions_refuse_huge_ids(learner: FlaskClient) -> None:
+    token = fields(learner.get("/study").get_data(as_text=True))["csrf_token"]
+    for action in ("bury", "suspend", "unsuspend"):
+        assert (
+            learner.post(f"/study/{action}", data={"question_id": str(2**70), "csrf_token": token}).status_code == 404
+        )
