@@ -1,4 +1,7 @@
-"""`make bench`: content import, re-import, check, and glossary search at two bank sizes.
+"""`make bench`: content import, re-import, check, glossary search at two bank sizes, and the study bench.
+
+The study bench (bench/study.py: the answer step under load with gunicorn and wrk, about ten
+minutes) runs last; `python -m bench --no-study` skips it.
 
 Each figure is the median of several runs, printed beside a baseline measured in the same run,
 so ratios stay meaningful on a busy or slower machine. Nothing here is asserted.
@@ -6,6 +9,7 @@ so ratios stay meaningful on a busy or slower machine. Nothing here is asserted.
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import sys
@@ -23,7 +27,7 @@ from studyapp.core import content, generation
 from studyapp.extensions import db
 from studyapp.models import Term, Zone
 from studyapp.services import content_sync
-from studyapp.services.glossary import search_names
+from studyapp.services.glossary import search_names, search_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "questions"
@@ -128,6 +132,7 @@ def add_synthetic_terms(total: int, rng: random.Random) -> None:
     rows = []
     for i in range(total - existing):
         name = " ".join(rng.choice(WORDS).capitalize() for _ in range(2)) + f" {i}"
+        definition = " ".join(rng.choice(WORDS) for _ in range(16)) + "."
         rows.append(
             {
                 "slug": f"synthetic-{i}",
@@ -136,13 +141,14 @@ def add_synthetic_terms(total: int, rng: random.Random) -> None:
                 "name": name,
                 "acronym": None,
                 "aliases": [],
-                "definition": " ".join(rng.choice(WORDS) for _ in range(16)) + ".",
+                "definition": definition,
                 "explanation": "Synthetic.",
                 "example": "Synthetic.",
                 "article_id": None,
                 "basis": "supplementary",
                 "sources": [],
                 "search_names": search_names([name]),
+                "search_text": search_text([name], definition),
                 "content_hash": "x",
                 "created_at": now,
                 "updated_at": now,
@@ -185,11 +191,24 @@ def bench_search(folder: Path) -> None:
     print(f"  growth from the real bank to 10,000 terms: {growth:.2f}x   (target < 5x)")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument(
+        "--study",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the study bench (python -m bench.study): the answer step under load",
+    )
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_import(folder)
         bench_search(folder)
+    if args.study:
+        from bench import study
+
+        print(flush=True)
+        return study.main([])
     return 0
 
 
