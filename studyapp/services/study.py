@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -180,24 +180,28 @@ def counts(session: Session, user: User, now: datetime) -> Counts:
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
+def due_learning(user: User, until: datetime) -> Select[Card]:
+    """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_due."""
+    return (
+        select(Card)
+        .where(
+            Card.user_id == user.id,
+            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
+            Card.due <= until,
+            _available(until),
+        )
+        .order_by(Card.due)
+        .limit(1)
+    )
+
+
 _WITH_QUESTION = joinedload(Card.question).options(joinedload(Question.term), joinedload(Question.article))
 
 
 def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[Card | None, Question | None, str]:
     """The next card: learning due now, then reviews (lowest retrievability first), then new."""
     day_start, day_end = _day(user, now)
-    learning = session.scalars(
-        select(Card)
-        .where(
-            Card.user_id == user.id,
-            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
-            Card.due <= now,
-            _available(now),
-        )
-        .options(_WITH_QUESTION)
-        .order_by(Card.due)
-        .limit(1)
-    ).first()
+    learning = session.scalars(due_learning(user, now).options(_WITH_QUESTION)).first()
     if learning is not None:
         return learning, None, "new" if learning.last_review is None else "learning"
     if tally.review:

@@ -341,3 +341,19 @@ def test_twenty_concurrent_submissions_of_one_token_log_once(bank: Flask) -> Non
     assert errors == []
     assert sorted(o.value for o in outcomes) == ["applied"] + ["replayed"] * 19
     assert db.session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.token == shown.token)) == 1
+
+
+def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
+    user = make_user()
+    statement = study.due_learning(user, T0)
+    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+            assert "USING INDEX ix_card_user_due" in plan, plan
+            assert "SCAN card" not in plan, plan
+        else:
+            # A tiny test table makes any plan cheap; forbid sequential scans to see what is possible.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}"))
+            assert "ix_card_user_due" in plan, plan
