@@ -177,6 +177,14 @@ class Question(Synced, Base):
 
     term: Mapped[Term | None] = relationship()
     article: Mapped[Article | None] = relationship()
+    key_point: Mapped[KeyPoint | None] = relationship()
+
+    @property
+    def basis(self) -> str:
+        """Where what this question teaches comes from: its key point's basis, else its term's."""
+        if self.key_point is not None:
+            return self.key_point.basis
+        return self.term.basis if self.term is not None else "supplementary"
 
 
 class User(Timestamped, Base):

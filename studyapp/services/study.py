@@ -195,7 +195,9 @@ def due_learning(user: User, until: datetime) -> Select[Card]:
     )
 
 
-_WITH_QUESTION = joinedload(Card.question).options(joinedload(Question.term), joinedload(Question.article))
+_WITH_QUESTION = joinedload(Card.question).options(
+    joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point)
+)
 
 
 def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[Card | None, Question | None, str]:
@@ -221,7 +223,7 @@ def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[C
         question = session.scalars(
             select(Question)
             .where(_new_questions(user, day_start))
-            .options(joinedload(Question.term), joinedload(Question.article))
+            .options(joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point))
             .order_by(Question.study_order, Question.id)
             .limit(1)
         ).first()

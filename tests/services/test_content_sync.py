@@ -152,3 +152,16 @@ def test_timestamps_come_back_as_aware_utc(app: Flask, bank_dir: Path) -> None:
     assert zone is not None
     assert zone.created_at.tzinfo is not None and zone.created_at.utcoffset() == timedelta(0)
     assert zone.created_at == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_question_reports_its_key_points_basis_before_its_terms(app: Flask, bank_dir: Path) -> None:
+    sync(bank_dir)
+    # kale-is-hardy is a supplementary key point; apples-need-pollinators a source one.
+    for key, expected in (
+        ("cloze_typed:orchard:kale-is-hardy:1", "supplementary"),
+        ("cloze_typed:orchard:apples-need-pollinators:1", "source"),
+    ):
+        question = db.session.scalars(select(Question).where(Question.key == key)).one()
+        assert question.basis == expected
+    pear_card = db.session.scalars(select(Question).where(Question.key == "term_to_definition:pear")).one()
+    assert pear_card.basis == "supplementary"
