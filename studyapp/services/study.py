@@ -125,19 +125,24 @@ def _new_questions(user: User, day_start: datetime) -> Any:
     study day, so the two sides of a term are never learnt on the same day.
     """
     forward, forward_card = _FORWARD, _FORWARD_CARD
+    # Nested EXISTS, driven from the forward question (index on term_id) to its card (unique
+    # user/question index): a join here let SQLite scan all the user's cards per question.
     forward_seen_before_today = (
-        select(forward_card.id)
-        .join(forward, forward.id == forward_card.question_id)
+        select(forward.id)
         .where(
-            forward_card.user_id == user.id,
-            forward.kind == TERM_TO_DEFINITION,
             forward.term_id == Question.term_id,
-            forward_card.introduced_at < day_start,
+            forward.kind == TERM_TO_DEFINITION,
+            exists().where(
+                forward_card.user_id == user.id,
+                forward_card.question_id == forward.id,
+                forward_card.introduced_at < day_start,
+            ),
         )
         .exists()
     )
     has_card = exists().where(Card.user_id == user.id, Card.question_id == Question.id)
     return and_(
+        Question.study_order > 0,  # only flashcards have a place in the order: an index range scan
         Question.kind.in_(FLASHCARD_KINDS),
         Question.retired_at.is_(None),
         ~has_card,
@@ -174,9 +179,9 @@ def counts(session: Session, user: User, now: datetime) -> Counts:
     new_left = max(0, user.new_per_day - introduced)
     new = 0
     if new_left:
-        new = int(
-            session.scalar(select(func.count()).select_from(Question).where(_new_questions(user, day_start))) or 0
-        )
+        # Only "how many, up to today's limit" matters: stop counting there.
+        available = select(Question.id).where(_new_questions(user, day_start)).limit(new_left).subquery()
+        new = int(session.scalar(select(func.count()).select_from(available)) or 0)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
