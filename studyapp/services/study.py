@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -109,143 +109,144 @@ def _day(user: User, now: datetime) -> tuple[datetime, datetime]:
     return scheduling.study_day(now, user.timezone, user.day_start_hour)
 
 
-def _available(now: datetime) -> Any:
-    return and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= now))
-
-
-# Built once: constructing aliases costs about a millisecond per call.
+# The hot queries are built once, with named parameters: building SQLAlchemy statements costs
+# more Python time per request than SQLite takes to run them.
+_LEARNING_STATES = Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING])
+_AVAILABLE = and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= bindparam("now")))
 _FORWARD = aliased(Question, name="forward")
 _FORWARD_CARD = aliased(Card, name="forward_card")
+_WITH_QUESTION = joinedload(Card.question).options(
+    joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point)
+)
 
-
-def _new_questions(user: User, day_start: datetime) -> Any:
-    """Live flashcard questions this user has no card for, in glossary order.
-
-    A reverse card (definition -> term) waits until its forward card was introduced on an earlier
-    study day, so the two sides of a term are never learnt on the same day.
-    """
-    forward, forward_card = _FORWARD, _FORWARD_CARD
-    # Nested EXISTS, driven from the forward question (index on term_id) to its card (unique
-    # user/question index): a join here let SQLite scan all the user's cards per question.
-    forward_seen_before_today = (
-        select(forward.id)
+# Live flashcard questions this user has no card for. A reverse card (definition -> term) waits
+# until its forward card was introduced on an earlier study day, so the two sides of a term are
+# never learnt on the same day. The check is a nested EXISTS driven from the forward question
+# (index on term_id) to its card (unique user/question index): as a join, SQLite scanned every
+# card of the learner for each question.
+_NEW_QUESTIONS = and_(
+    Question.study_order > 0,  # only flashcards have a place in the order
+    Question.kind.in_(FLASHCARD_KINDS),
+    Question.retired_at.is_(None),
+    ~exists().where(Card.user_id == bindparam("user_id"), Card.question_id == Question.id),
+    or_(
+        Question.kind != DEFINITION_TO_TERM,
+        select(_FORWARD.id)
         .where(
-            forward.term_id == Question.term_id,
-            forward.kind == TERM_TO_DEFINITION,
+            _FORWARD.term_id == Question.term_id,
+            _FORWARD.kind == TERM_TO_DEFINITION,
             exists().where(
-                forward_card.user_id == user.id,
-                forward_card.question_id == forward.id,
-                forward_card.introduced_at < day_start,
+                _FORWARD_CARD.user_id == bindparam("user_id"),
+                _FORWARD_CARD.question_id == _FORWARD.id,
+                _FORWARD_CARD.introduced_at < bindparam("day_start"),
             ),
         )
-        .exists()
+        .exists(),
+    ),
+)
+
+_COUNTS = select(
+    func.coalesce(func.sum(case((and_(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE), 1), else_=0)), 0),
+    func.coalesce(
+        func.sum(
+            case((and_(Card.state == scheduling.REVIEW, Card.due < bindparam("day_end"), _AVAILABLE), 1), else_=0)
+        ),
+        0,
+    ),
+    func.coalesce(func.sum(case((Card.introduced_at >= bindparam("day_start"), 1), else_=0)), 0),
+    select(func.count())
+    .where(
+        ReviewLog.user_id == bindparam("user_id"),
+        ReviewLog.reviewed_at >= bindparam("day_start"),
+        ReviewLog.state_before == scheduling.REVIEW,
     )
-    has_card = exists().where(Card.user_id == user.id, Card.question_id == Question.id)
-    return and_(
-        Question.study_order > 0,  # only flashcards have a place in the order: an index range scan
-        Question.kind.in_(FLASHCARD_KINDS),
-        Question.retired_at.is_(None),
-        ~has_card,
-        or_(Question.kind != DEFINITION_TO_TERM, forward_seen_before_today),
+    .scalar_subquery(),
+).where(Card.user_id == bindparam("user_id"))
+
+# Only "how many, up to today's limit" matters: counting stops there.
+_NEW_COUNT = select(func.count()).select_from(
+    select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_left")).subquery()
+)
+_NEW_PICK = (
+    select(Question)
+    .where(_NEW_QUESTIONS)
+    .options(joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point))
+    .order_by(Question.study_order, Question.id)
+    .limit(1)
+)
+_DUE_LEARNING = (
+    select(Card)
+    .where(Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("until"), _AVAILABLE)
+    .order_by(Card.due)
+    .limit(1)
+)
+_DUE_LEARNING_WITH_QUESTION = _DUE_LEARNING.options(_WITH_QUESTION)
+
+
+def _review_pick(dialect: str) -> Select[Card]:
+    """The due review card with the lowest retrievability, computed in the database.
+
+    For one learner every card decays with the same exponent, so retrievability falls as
+    elapsed days / stability grows: the largest ratio is the card most likely forgotten.
+    """
+    if dialect == "sqlite":
+        last_review_days: Any = func.julianday(Card.last_review)
+    else:  # days since the Julian epoch, as SQLite's julianday() counts them
+        last_review_days = func.extract("epoch", Card.last_review) / 86400.0 + 2440587.5
+    overdue = (bindparam("now_days") - last_review_days) / func.coalesce(Card.stability, 0.01)
+    return (
+        select(Card)
+        .where(
+            Card.user_id == bindparam("user_id"),
+            Card.state == scheduling.REVIEW,
+            Card.due < bindparam("day_end"),
+            _AVAILABLE,
+        )
+        .options(_WITH_QUESTION)
+        .order_by(overdue.desc(), Card.id)
+        .limit(1)
     )
+
+
+_REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("postgresql")}
 
 
 def counts(session: Session, user: User, now: datetime) -> Counts:
     day_start, day_end = _day(user, now)
-    learning_kinds = Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING])
-    row = session.execute(
-        select(
-            func.coalesce(
-                func.sum(case((and_(learning_kinds, Card.due <= now + LEARN_AHEAD, _available(now)), 1), else_=0)), 0
-            ),
-            func.coalesce(
-                func.sum(
-                    case((and_(Card.state == scheduling.REVIEW, Card.due < day_end, _available(now)), 1), else_=0)
-                ),
-                0,
-            ),
-            func.coalesce(func.sum(case((Card.introduced_at >= day_start, 1), else_=0)), 0),
-        ).where(Card.user_id == user.id)
-    ).one()
-    learning, review_due, introduced = int(row[0]), int(row[1]), int(row[2])
-    reviewed = session.scalar(
-        select(func.count()).where(
-            ReviewLog.user_id == user.id,
-            ReviewLog.reviewed_at >= day_start,
-            ReviewLog.state_before == scheduling.REVIEW,
-        )
-    )
-    review = max(0, min(review_due, user.reviews_per_day - int(reviewed or 0)))
+    params = {"user_id": user.id, "now": now, "ahead": now + LEARN_AHEAD, "day_start": day_start, "day_end": day_end}
+    learning, review_due, introduced, reviewed = (int(v or 0) for v in session.execute(_COUNTS, params).one())
+    review = max(0, min(review_due, user.reviews_per_day - reviewed))
     new_left = max(0, user.new_per_day - introduced)
     new = 0
     if new_left:
-        # Only "how many, up to today's limit" matters: stop counting there.
-        available = select(Question.id).where(_new_questions(user, day_start)).limit(new_left).subquery()
-        new = int(session.scalar(select(func.count()).select_from(available)) or 0)
+        new = int(session.scalar(_NEW_COUNT, {**params, "new_left": new_left}) or 0)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
 def due_learning(user: User, until: datetime) -> Select[Card]:
     """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_due."""
-    return (
-        select(Card)
-        .where(
-            Card.user_id == user.id,
-            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
-            Card.due <= until,
-            _available(until),
-        )
-        .order_by(Card.due)
-        .limit(1)
-    )
-
-
-_WITH_QUESTION = joinedload(Card.question).options(
-    joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point)
-)
+    return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
 
 
 def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[Card | None, Question | None, str]:
     """The next card: learning due now, then reviews (lowest retrievability first), then new."""
     day_start, day_end = _day(user, now)
-    learning = session.scalars(due_learning(user, now).options(_WITH_QUESTION)).first()
+    params = {"user_id": user.id, "now": now, "until": now}
+    learning = session.scalars(_DUE_LEARNING_WITH_QUESTION, params).first()
     if learning is not None:
         return learning, None, "new" if learning.last_review is None else "learning"
     if tally.review:
-        due = session.execute(
-            select(Card.id, Card.last_review, Card.stability).where(
-                Card.user_id == user.id, Card.state == scheduling.REVIEW, Card.due < day_end, _available(now)
-            )
-        ).all()
-        if due:
-            # Retrievability falls as elapsed time / stability grows, for every card of one
-            # learner (same decay), so the most overdue ratio is the least likely to be recalled.
-            card_id = max(
-                due, key=lambda r: ((now - r.last_review).total_seconds() / max(r.stability or 0.01, 0.01), -r.id)
-            ).id
-            return session.get(Card, card_id, options=[_WITH_QUESTION]), None, "review"
+        dialect = session.get_bind().dialect.name
+        statement = _REVIEW_PICK[dialect] if dialect in _REVIEW_PICK else _review_pick(dialect)
+        now_days = now.timestamp() / 86400.0 + 2440587.5
+        review = session.scalars(statement, {**params, "day_end": day_end, "now_days": now_days}).first()
+        if review is not None:
+            return review, None, "review"
     if tally.new:
-        question = session.scalars(
-            select(Question)
-            .where(_new_questions(user, day_start))
-            .options(joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point))
-            .order_by(Question.study_order, Question.id)
-            .limit(1)
-        ).first()
+        question = session.scalars(_NEW_PICK, {**params, "day_start": day_start}).first()
         if question is not None:
             return None, question, "new"
-    ahead = session.scalars(
-        select(Card)
-        .where(
-            Card.user_id == user.id,
-            Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING]),
-            Card.due <= now + LEARN_AHEAD,
-            _available(now),
-        )
-        .options(_WITH_QUESTION)
-        .order_by(Card.due)
-        .limit(1)
-    ).first()
+    ahead = session.scalars(_DUE_LEARNING_WITH_QUESTION, {**params, "until": now + LEARN_AHEAD}).first()
     if ahead is not None:
         return ahead, None, "learning"
     return None, None, ""
