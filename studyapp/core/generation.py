@@ -263,13 +263,19 @@ def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) 
 
 
 def _swap_name(swapped: Term, span: str, linked: list[Term]) -> str:
-    """How the swapped-in term is written: its acronym for an acronym, lower case mid-sentence."""
+    """How the swapped-in term is written: its acronym for an acronym, else in sentence case.
+
+    Title-case words go lower case ("Greedy Decoding" -> "greedy decoding") while names with
+    inner capitals keep them (LoRA, WordPiece); a capital stays at the start when the span had one.
+    """
     if swapped.acronym and any(span.lower() == (t.acronym or "").lower() for t in linked):
         return swapped.acronym
-    if not span[:1].islower():
-        return swapped.name
-    # Title-case words go lower case; names like LoRA or BERT keep their capitals.
-    return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in swapped.name.split())
+
+    def lower_title(part: str) -> str:
+        return part.lower() if part[:1].isupper() and part[1:] == part[1:].lower() else part
+
+    name = " ".join("-".join(lower_title(p) for p in word.split("-")) for word in swapped.name.split())
+    return name[:1].upper() + name[1:] if span[:1].isupper() else name
 
 
 def _contrast_questions(article: Article) -> list[Question]:
