@@ -20,7 +20,6 @@ from fsrs.scheduler import FUZZ_RANGES
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATINGS = (AGAIN, HARD, GOOD, EASY)
-RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
 LEARNING, REVIEW, RELEARNING = State.Learning.value, State.Review.value, State.Relearning.value
 
 

@@ -39,9 +39,8 @@ def bank(app: Flask) -> Flask:
     return app
 
 
-def answer_shown(user: User, now: datetime, rating: int, token: str | None = None) -> study.Answer:
-    shown = study.today(db.session, user, now).card
-    assert shown is not None
+def submit(user: User, shown: study.ShownCard, now: datetime, rating: int, token: str | None = None) -> study.Answer:
+    """Answer a card as the review page shown it (its question, card, version and token)."""
     return study.answer(
         db.session,
         user,
@@ -53,6 +52,12 @@ def answer_shown(user: User, now: datetime, rating: int, token: str | None = Non
         shown_at=now,
         now=now,
     )
+
+
+def answer_shown(user: User, now: datetime, rating: int, token: str | None = None) -> study.Answer:
+    shown = study.today(db.session, user, now).card
+    assert shown is not None
+    return submit(user, shown, now, rating, token)
 
 
 @pytest.mark.parametrize("case", REFERENCE["cases"], ids=[c["id"] for c in REFERENCE["cases"]])
@@ -185,17 +190,8 @@ def test_replayed_token_applies_once(bank: Flask) -> None:
     user = make_user()
     shown = study.today(db.session, user, T0).card
     assert shown is not None
-    kwargs = dict(
-        question_id=shown.question.id,
-        card_id=shown.card_id,
-        version=shown.version,
-        token=shown.token,
-        rating=3,
-        shown_at=T0,
-        now=T0,
-    )
-    assert study.answer(db.session, user, **kwargs).outcome is study.Outcome.APPLIED
-    assert study.answer(db.session, user, **kwargs).outcome is study.Outcome.REPLAYED
+    assert submit(user, shown, T0, 3).outcome is study.Outcome.APPLIED
+    assert submit(user, shown, T0, 3).outcome is study.Outcome.REPLAYED
     assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 1
 
 
@@ -206,11 +202,8 @@ def test_stale_tab_gets_stale_not_a_lost_update(bank: Flask) -> None:
     tab_one = study.today(db.session, user, later).card
     tab_two = study.today(db.session, user, later).card
     assert tab_one is not None and tab_two is not None and tab_one.card_id == tab_two.card_id
-    common = dict(
-        question_id=tab_one.question.id, card_id=tab_one.card_id, version=tab_one.version, shown_at=later, now=later
-    )
-    assert study.answer(db.session, user, token=tab_one.token, rating=3, **common).outcome is study.Outcome.APPLIED
-    assert study.answer(db.session, user, token=tab_two.token, rating=1, **common).outcome is study.Outcome.STALE
+    assert submit(user, tab_one, later, 3).outcome is study.Outcome.APPLIED
+    assert submit(user, tab_two, later, 1).outcome is study.Outcome.STALE
     log = db.session.scalars(select(ReviewLog).order_by(ReviewLog.id.desc())).first()
     assert log is not None and log.rating == 3
 
@@ -309,31 +302,19 @@ def test_twenty_concurrent_submissions_of_one_token_log_once(bank: Flask) -> Non
     outcomes: list[study.Outcome] = []
     errors: list[BaseException] = []
 
-    def submit() -> None:
+    def submit_in_thread() -> None:
         try:
             with bank.app_context():
                 me = db.session.get(User, user_id)
                 db.session.expunge(me)
                 db.session.close()  # give the connection back while waiting: 20 threads, 15 pooled
                 barrier.wait()
-                outcomes.append(
-                    study.answer(
-                        db.session,
-                        me,
-                        question_id=shown.question.id,
-                        card_id=shown.card_id,
-                        version=shown.version,
-                        token=shown.token,
-                        rating=3,
-                        shown_at=later,
-                        now=later,
-                    ).outcome
-                )
+                outcomes.append(submit(me, shown, later, 3).outcome)
                 db.session.remove()
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
+    threads = [threading.Thread(target=submit_in_thread) for _ in range(20)]
     for t in threads:
         t.start()
     for t in threads:
