@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, types
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -157,6 +157,22 @@ class KeyPointTerm(Base):
 
 class Question(Synced, Base):
     __tablename__ = "question"
+    __table_args__ = (
+        # Live questions in study order (what new cards are picked from and counted against), and
+        # the few retired ones: both partial, so the new-card count touches only index entries.
+        Index(
+            "ix_question_live_order",
+            "study_order",
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+        Index(
+            "ix_question_retired",
+            "id",
+            sqlite_where=text("retired_at IS NOT NULL"),
+            postgresql_where=text("retired_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -173,7 +189,7 @@ class Question(Synced, Base):
     key_point_id: Mapped[int | None] = mapped_column(ForeignKey("key_point.id"), index=True)
     fallback: Mapped[bool] = mapped_column(default=False)
     # Where a flashcard question stands in the order new cards are introduced (glossary order).
-    study_order: Mapped[int] = mapped_column(default=0, index=True)
+    study_order: Mapped[int] = mapped_column(default=0)
 
     term: Mapped[Term | None] = relationship()
     article: Mapped[Article | None] = relationship()
@@ -262,7 +278,19 @@ class Card(Base):
     __tablename__ = "card"
     __table_args__ = (
         UniqueConstraint("user_id", "question_id"),
-        Index("ix_card_user_due", "user_id", "due"),
+        # The review queue's index: a learner's cards by due time, carrying every column the
+        # queue filters and counts by, so today's counts and picks never read the table rows.
+        Index(
+            "ix_card_user_due",
+            "user_id",
+            "due",
+            "state",
+            "suspended",
+            "buried_until",
+            "introduced_at",
+            "last_review",
+            "stability",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,20 +14,39 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from studyapp.core import scheduling
 from studyapp.core.generation import DEFINITION_TO_TERM, FLASHCARD_KINDS, TERM_TO_DEFINITION
-from studyapp.models import Card, Question, ReviewLog, User
+from studyapp.models import Article, Card, KeyPoint, Question, ReviewLog, Term, User
 from studyapp.services.writes import write_lock
 
 LEECH_LAPSES = 8
 LEARN_AHEAD = timedelta(minutes=20)
 MAX_DURATION = timedelta(minutes=10)
+
+# A row of the queue's Core queries: card columns, face columns, or both.
+AnyRow = Row[*tuple[Any, ...]]
 
 
 def settings_of(user: User, fuzz: bool = True) -> scheduling.Settings:
@@ -41,7 +60,8 @@ def settings_of(user: User, fuzz: bool = True) -> scheduling.Settings:
     )
 
 
-def _state_of(card: Card | None) -> scheduling.CardState:
+def _state_of(card: AnyRow | None) -> scheduling.CardState:
+    """The scheduler's view of a card row; no row, or never reviewed, is a new card."""
     if card is None or card.last_review is None:
         return scheduling.NEW
     return scheduling.CardState(
@@ -71,10 +91,36 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class TermRef:
+    slug: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Face:
+    """What a card shows: its question's text and where that comes from."""
+
+    id: int
+    kind: str
+    prompt: str
+    answer: str
+    explanation: str
+    basis: str  # "source" or "supplementary": the key point's, else the term's
+    term: TermRef | None
+    article: ArticleRef | None
+
+
+@dataclass(frozen=True)
 class ShownCard:
     """A card as the review page shows it, with its one-time token and the version it was read at."""
 
-    question: Question
+    question: Face
     card_id: int | None
     version: int
     queue: str  # "new", "learning" or "review"
@@ -109,24 +155,87 @@ def _day(user: User, now: datetime) -> tuple[datetime, datetime]:
     return scheduling.study_day(now, user.timezone, user.day_start_hour)
 
 
-# The hot queries are built once, with named parameters: building SQLAlchemy statements costs
-# more Python time per request than SQLite takes to run them.
-_LEARNING_STATES = Card.state.in_([scheduling.LEARNING, scheduling.RELEARNING])
+# The review queue and the answer step run Core statements built once, with named parameters, on
+# the session's connection, and read plain rows: building statements and loading ORM objects cost
+# more Python time per request than SQLite takes to run the queries.
+CARD_TABLE = cast(Table, Card.__table__)
+REVIEW_LOG_TABLE = cast(Table, ReviewLog.__table__)
+
+_CARD_COLUMNS = (
+    Card.id,
+    Card.question_id,
+    Card.state,
+    Card.step,
+    Card.stability,
+    Card.difficulty,
+    Card.due,
+    Card.last_review,
+    Card.reps,
+    Card.lapses,
+    Card.version,
+    Card.suspended,
+    Card.leech,
+    Card.buried_until,
+)
+_FACE_COLUMNS = (
+    Question.id.label("face_id"),
+    Question.kind.label("face_kind"),
+    Question.prompt.label("face_prompt"),
+    Question.answer.label("face_answer"),
+    Question.explanation.label("face_explanation"),
+    Term.slug.label("term_slug"),
+    Term.name.label("term_name"),
+    Term.acronym.label("term_acronym"),
+    Term.basis.label("term_basis"),
+    Article.slug.label("article_slug"),
+    Article.title.label("article_title"),
+    KeyPoint.basis.label("key_point_basis"),
+)
+_FACES = (
+    Question.__table__.outerjoin(Term, Question.term_id == Term.id)
+    .outerjoin(Article, Question.article_id == Article.id)
+    .outerjoin(KeyPoint, Question.key_point_id == KeyPoint.id)
+)
+_CARD_FACES = (
+    CARD_TABLE.join(Question, Card.question_id == Question.id)
+    .outerjoin(Term, Question.term_id == Term.id)
+    .outerjoin(Article, Question.article_id == Article.id)
+    .outerjoin(KeyPoint, Question.key_point_id == KeyPoint.id)
+)
+
+
+def _face(row: AnyRow) -> Face:
+    term = None
+    if row.term_slug is not None:
+        label = f"{row.term_name} ({row.term_acronym})" if row.term_acronym else row.term_name
+        term = TermRef(row.term_slug, label)
+    article = ArticleRef(row.article_slug, row.article_title) if row.article_slug is not None else None
+    return Face(
+        id=row.face_id,
+        kind=row.face_kind,
+        prompt=row.face_prompt,
+        answer=row.face_answer,
+        explanation=row.face_explanation,
+        basis=row.key_point_basis or row.term_basis or "supplementary",
+        term=term,
+        article=article,
+    )
+
+
+# Learning or relearning: FSRS-6 has no other state (a plain comparison: an IN list is expanded per query).
+_LEARNING_STATES = Card.state != scheduling.REVIEW
 _AVAILABLE = and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= bindparam("now")))
 _FORWARD = aliased(Question, name="forward")
 _FORWARD_CARD = aliased(Card, name="forward_card")
-_WITH_QUESTION = joinedload(Card.question).options(
-    joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point)
-)
 
 # Live flashcard questions this user has no card for. A reverse card (definition -> term) waits
 # until its forward card was introduced on an earlier study day, so the two sides of a term are
 # never learnt on the same day. The check is a nested EXISTS driven from the forward question
 # (index on term_id) to its card (unique user/question index): as a join, SQLite scanned every
 # card of the learner for each question.
+_FLASHCARD = Question.study_order > 0  # only flashcards have a place in the study order
 _NEW_QUESTIONS = and_(
-    Question.study_order > 0,  # only flashcards have a place in the order
-    Question.kind.in_(FLASHCARD_KINDS),
+    _FLASHCARD,
     Question.retired_at.is_(None),
     ~exists().where(Card.user_id == bindparam("user_id"), Card.question_id == Question.id),
     or_(
@@ -161,51 +270,71 @@ _COUNTS = select(
         ReviewLog.state_before == scheduling.REVIEW,
     )
     .scalar_subquery(),
+    func.count(),
 ).where(Card.user_id == bindparam("user_id"))
 
-# Only "how many, up to today's limit" matters: counting stops there.
-_NEW_COUNT = select(func.count()).select_from(
-    select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_left")).subquery()
+# How many new cards are left, counting only up to today's limit. A learner who has a card for
+# every live flashcard question (the number of live ones against the learner's cards, less those
+# on retired questions: a count over index entries) has none, and the scan is skipped: it would
+# otherwise probe the learner's cards once per question, the slowest query of the page.
+_LIVE_FLASHCARDS = select(func.count()).where(_FLASHCARD, Question.retired_at.is_(None))
+_CARDS_ON_RETIRED = select(func.count()).where(
+    Question.retired_at.is_not(None),
+    exists().where(Card.user_id == bindparam("user_id"), Card.question_id == Question.id),
+)
+_NEW_COUNT = select(
+    case(
+        (
+            _LIVE_FLASHCARDS.scalar_subquery()
+            <= bindparam("cards", type_=Integer) - _CARDS_ON_RETIRED.scalar_subquery(),
+            0,
+        ),
+        else_=select(func.count())
+        .select_from(select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_left", type_=Integer)).subquery())
+        .scalar_subquery(),
+    )
 )
 _NEW_PICK = (
-    select(Question)
+    select(*_FACE_COLUMNS)
+    .select_from(_FACES)
     .where(_NEW_QUESTIONS)
-    .options(joinedload(Question.term), joinedload(Question.article), joinedload(Question.key_point))
     .order_by(Question.study_order, Question.id)
     .limit(1)
 )
 _DUE_LEARNING = (
-    select(Card)
+    select(*_CARD_COLUMNS, *_FACE_COLUMNS)
+    .select_from(_CARD_FACES)
     .where(Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("until"), _AVAILABLE)
     .order_by(Card.due)
     .limit(1)
 )
-_DUE_LEARNING_WITH_QUESTION = _DUE_LEARNING.options(_WITH_QUESTION)
 
 
-def _review_pick(dialect: str) -> Select[Card]:
+def _review_pick(dialect: str) -> Select[*tuple[Any, ...]]:
     """The due review card with the lowest retrievability, computed in the database.
 
     For one learner every card decays with the same exponent, so retrievability falls as
-    elapsed days / stability grows: the largest ratio is the card most likely forgotten.
+    elapsed days / stability grows: the largest ratio is the card most likely forgotten. The
+    card is chosen from the index alone, then only that one is joined to its question.
     """
     if dialect == "sqlite":
         last_review_days: Any = func.julianday(Card.last_review)
     else:  # days since the Julian epoch, as SQLite's julianday() counts them
         last_review_days = func.extract("epoch", Card.last_review) / 86400.0 + 2440587.5
-    overdue = (bindparam("now_days") - last_review_days) / func.coalesce(Card.stability, 0.01)
-    return (
-        select(Card)
+    overdue = (bindparam("now_days", type_=Float) - last_review_days) / func.coalesce(Card.stability, 0.01)
+    most_overdue = (
+        select(Card.id)
         .where(
             Card.user_id == bindparam("user_id"),
             Card.state == scheduling.REVIEW,
             Card.due < bindparam("day_end"),
             _AVAILABLE,
         )
-        .options(_WITH_QUESTION)
         .order_by(overdue.desc(), Card.id)
         .limit(1)
+        .scalar_subquery()
     )
+    return select(*_CARD_COLUMNS, *_FACE_COLUMNS).select_from(_CARD_FACES).where(Card.id == most_overdue)
 
 
 _REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("postgresql")}
@@ -214,51 +343,60 @@ _REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("po
 def counts(session: Session, user: User, now: datetime) -> Counts:
     day_start, day_end = _day(user, now)
     params = {"user_id": user.id, "now": now, "ahead": now + LEARN_AHEAD, "day_start": day_start, "day_end": day_end}
-    learning, review_due, introduced, reviewed = (int(v or 0) for v in session.execute(_COUNTS, params).one())
+    connection = session.connection()
+    row = connection.execute(_COUNTS, params).one()
+    learning, review_due, introduced, reviewed, cards = (int(v or 0) for v in row)
     review = max(0, min(review_due, user.reviews_per_day - reviewed))
     new_left = max(0, user.new_per_day - introduced)
     new = 0
     if new_left:
-        new = int(session.scalar(_NEW_COUNT, {**params, "new_left": new_left}) or 0)
+        new = int(connection.execute(_NEW_COUNT, {**params, "new_left": new_left, "cards": cards}).scalar() or 0)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
-def due_learning(user: User, until: datetime) -> Select[Card]:
+def due_learning(user: User, until: datetime) -> Select[*tuple[Any, ...]]:
     """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_due."""
     return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
 
 
-def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[Card | None, Question | None, str]:
-    """The next card: learning due now, then reviews (lowest retrievability first), then new."""
+def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[AnyRow | None, str]:
+    """The next card (a row of card and face columns, or only face columns for a new card) and its queue.
+
+    Learning due now, then reviews (lowest retrievability first), then new, then learning due soon.
+    """
     day_start, day_end = _day(user, now)
+    connection = session.connection()
     params = {"user_id": user.id, "now": now, "until": now}
-    learning = session.scalars(_DUE_LEARNING_WITH_QUESTION, params).first()
+    learning = connection.execute(_DUE_LEARNING, params).first()
     if learning is not None:
-        return learning, None, "new" if learning.last_review is None else "learning"
+        return learning, "new" if learning.last_review is None else "learning"
     if tally.review:
-        dialect = session.get_bind().dialect.name
+        dialect = connection.dialect.name
         statement = _REVIEW_PICK[dialect] if dialect in _REVIEW_PICK else _review_pick(dialect)
         now_days = now.timestamp() / 86400.0 + 2440587.5
-        review = session.scalars(statement, {**params, "day_end": day_end, "now_days": now_days}).first()
+        review = connection.execute(statement, {**params, "day_end": day_end, "now_days": now_days}).first()
         if review is not None:
-            return review, None, "review"
+            return review, "review"
     if tally.new:
-        question = session.scalars(_NEW_PICK, {**params, "day_start": day_start}).first()
-        if question is not None:
-            return None, question, "new"
-    ahead = session.scalars(_DUE_LEARNING_WITH_QUESTION, {**params, "until": now + LEARN_AHEAD}).first()
+        new = connection.execute(_NEW_PICK, {**params, "day_start": day_start}).first()
+        if new is not None:
+            return new, "new"
+    ahead = connection.execute(_DUE_LEARNING, {**params, "until": now + LEARN_AHEAD}).first()
     if ahead is not None:
-        return ahead, None, "learning"
-    return None, None, ""
+        return ahead, "learning"
+    return None, ""
 
 
-def show(user: User, card: Card | None, question: Question, queue: str, now: datetime) -> ShownCard:
+def show(user: User, row: AnyRow, queue: str, now: datetime) -> ShownCard:
+    """A picked row as the page shows it; a row without card columns is a new card."""
+    card = row if "version" in row._fields else None
+    face = _face(row)
     settings = settings_of(user)
     state = _state_of(card)
-    seed = fuzz_seed(user.id, question.id, card.reps if card else 0)
+    seed = fuzz_seed(user.id, face.id, card.reps if card else 0)
     intervals = scheduling.preview(settings, state, now, seed)
     return ShownCard(
-        question=question,
+        question=face,
         card_id=card.id if card else None,
         version=card.version if card else 0,
         queue=queue,
@@ -273,13 +411,11 @@ def show(user: User, card: Card | None, question: Question, queue: str, now: dat
 def today(session: Session, user: User, now: datetime) -> Today:
     """What the review page shows now: the next card and the counts, or the day's summary."""
     tally = counts(session, user, now)
-    card, question, queue = _pick(session, user, now, tally)
-    if card is not None:
-        question = card.question
-    if question is None:
+    row, queue = _pick(session, user, now, tally)
+    if row is None:
         has_history = session.scalar(select(exists().where(ReviewLog.user_id == user.id))) or False
         return Today(card=None, counts=tally, summary=summary(session, user, now), has_history=bool(has_history))
-    return Today(card=show(user, card, question, queue, now), counts=tally, summary=None, has_history=True)
+    return Today(card=show(user, row, queue, now), counts=tally, summary=None, has_history=True)
 
 
 def summary(session: Session, user: User, now: datetime) -> Summary:
@@ -317,7 +453,7 @@ class Answer:
     became_leech: bool = False
 
 
-def _columns(card: Card) -> dict[str, Any]:
+def _columns(card: AnyRow) -> dict[str, Any]:
     return {
         "state": card.state,
         "step": card.step,
@@ -333,9 +469,22 @@ def _columns(card: Card) -> dict[str, Any]:
     }
 
 
+_READ_CARD = select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id"), Card.user_id == bindparam("user_id"))
+_QUESTION_KNOWN = select(
+    exists().where(Question.id == bindparam("question_id"), _FLASHCARD, Question.retired_at.is_(None))
+)
+_TOKEN_SEEN = select(exists().where(ReviewLog.token == bindparam("token"), ReviewLog.user_id == bindparam("user_id")))
+# SET columns come from the parameters' keys; card_id and shown_version name no column.
+_INSERT_CARD = insert(CARD_TABLE).returning(CARD_TABLE.c.id)
+_UPDATE_CARD = update(CARD_TABLE).where(
+    CARD_TABLE.c.id == bindparam("card_id"), CARD_TABLE.c.version == bindparam("shown_version")
+)
+_INSERT_LOG = insert(REVIEW_LOG_TABLE)
+
+
 def _replay_or_stale(session: Session, user: User, token: str) -> Answer:
     session.rollback()
-    seen = session.scalar(select(exists().where(ReviewLog.token == token, ReviewLog.user_id == user.id)))
+    seen = session.connection().execute(_TOKEN_SEEN, {"token": token, "user_id": user.id}).scalar()
     return Answer(Outcome.REPLAYED if seen else Outcome.STALE)
 
 
@@ -357,92 +506,67 @@ def answer(
     Reads the card, computes the new state, then writes in one short transaction guarded by the
     card's version; a lost race, a replayed token or an answer from a stale tab writes nothing.
     """
+    connection = session.connection()
+    card: AnyRow | None = None
     if card_id is not None:
-        card = session.scalars(select(Card).where(Card.id == card_id, Card.user_id == user.id)).first()
+        card = connection.execute(_READ_CARD, {"card_id": card_id, "user_id": user.id}).first()
         if card is None:
             return Answer(Outcome.NOT_FOUND)
         if card.question_id != question_id or card.version != version:
             return _replay_or_stale(session, user, token)
-        question_known = True
-    else:
-        card = None
-        question_known = bool(
-            session.scalar(
-                select(
-                    exists().where(
-                        Question.id == question_id, Question.kind.in_(FLASHCARD_KINDS), Question.retired_at.is_(None)
-                    )
-                )
-            )
-        )
-    if not question_known:
+    elif not connection.execute(_QUESTION_KNOWN, {"question_id": question_id}).scalar():
         return Answer(Outcome.NOT_FOUND)
 
     before = _state_of(card)
-    outcome = scheduling.review(
-        settings_of(user, fuzz), before, rating, now, fuzz_seed(user.id, question_id, card.reps if card else 0)
-    )
+    reps = card.reps if card else 0
+    outcome = scheduling.review(settings_of(user, fuzz), before, rating, now, fuzz_seed(user.id, question_id, reps))
     after = outcome.card
     lapsed = before.state == scheduling.REVIEW and not before.is_new and rating == scheduling.AGAIN
     lapses = (card.lapses if card else 0) + (1 if lapsed else 0)
     leech = lapsed and lapses >= LEECH_LAPSES
-    values = {
+    values: dict[str, Any] = {
         "state": after.state,
         "step": after.step,
         "stability": after.stability,
         "difficulty": after.difficulty,
         "due": after.due,
         "last_review": after.last_review,
-        "reps": (card.reps if card else 0) + 1,
+        "reps": reps + 1,
         "lapses": lapses,
         "buried_until": None,
+        "suspended": leech or (card.suspended if card else False),
+        "leech": leech or (card.leech if card else False),
     }
-    if leech:
-        values.update(suspended=True, leech=True)
     duration = min(max(now - shown_at, timedelta(0)), MAX_DURATION)
     with write_lock(session):
         try:
             if card is None:
-                new_id = session.execute(
-                    insert(Card)
-                    .values(
-                        user_id=user.id,
-                        question_id=question_id,
-                        introduced_at=now,
-                        version=1,
-                        suspended=False,
-                        leech=False,
-                        **values,
-                    )
-                    .returning(Card.id)
-                ).scalar_one()
-                applied_to = new_id
+                values.update(user_id=user.id, question_id=question_id, introduced_at=now, version=1)
+                applied_to = connection.execute(_INSERT_CARD, values).scalar_one()
             else:
-                changed = session.execute(
-                    update(Card)
-                    .where(Card.id == card.id, Card.version == version)
-                    .values(version=version + 1, **values)
-                    .execution_options(synchronize_session=False)
+                changed = connection.execute(
+                    _UPDATE_CARD, {**values, "card_id": card.id, "shown_version": version, "version": version + 1}
                 )
-                if changed.rowcount != 1:  # type: ignore[attr-defined]
+                if changed.rowcount != 1:
                     return _replay_or_stale(session, user, token)
                 applied_to = card.id
-            session.execute(
-                insert(ReviewLog).values(
-                    card_id=applied_to,
-                    user_id=user.id,
-                    token=token,
-                    rating=rating,
-                    reviewed_at=now,
-                    duration_ms=int(duration.total_seconds() * 1000),
-                    state_before=before.state if not before.is_new else 0,
-                    state_after=after.state,
-                    retrievability=outcome.retrievability_before,
-                    before=_columns(card) if card else None,
-                    stability_after=after.stability,
-                    difficulty_after=after.difficulty,
-                    due_after=after.due,
-                )
+            connection.execute(
+                _INSERT_LOG,
+                {
+                    "card_id": applied_to,
+                    "user_id": user.id,
+                    "token": token,
+                    "rating": rating,
+                    "reviewed_at": now,
+                    "duration_ms": int(duration.total_seconds() * 1000),
+                    "state_before": before.state if not before.is_new else 0,
+                    "state_after": after.state,
+                    "retrievability": outcome.retrievability_before,
+                    "before": _columns(card) if card else None,
+                    "stability_after": after.stability,
+                    "difficulty_after": after.difficulty,
+                    "due_after": after.due,
+                },
             )
             session.commit()
         except IntegrityError:

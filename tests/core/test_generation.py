@@ -52,6 +52,16 @@ def test_fixture_bank_yields_every_kind() -> None:
     assert all(counts[kind] > 0 for kind in generation.KINDS), counts
 
 
+@pytest.mark.parametrize("questions", [real_questions, lambda: generation.generate(content.load_bank(FIXTURE))])
+def test_exactly_the_flashcards_have_a_place_in_the_study_order(questions: object) -> None:
+    """The review queue tells flashcards by study_order > 0 (an index, not a kind list)."""
+    generated = questions()  # type: ignore[operator]
+    for q in generated:
+        assert (q.study_order > 0) == (q.kind in generation.FLASHCARD_KINDS), q.key
+    orders = [q.study_order for q in generated if q.study_order]
+    assert sorted(orders) == list(range(1, len(orders) + 1))
+
+
 def test_false_true_false_uses_a_confusable_definition() -> None:
     bank = content.load_bank(FIXTURE)
     for q in generation.generate(bank):

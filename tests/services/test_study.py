@@ -333,8 +333,64 @@ def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
             plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
             assert "USING INDEX ix_card_user_due" in plan, plan
             assert "SCAN card" not in plan, plan
+            # The review pick and the counts read the learner's cards from the index alone.
+            for query in (
+                study._REVIEW_PICK["sqlite"].params(user_id=user.id, now=T0, day_end=T0, now_days=2461046.0),
+                study._COUNTS.params(user_id=user.id, now=T0, ahead=T0, day_start=T0, day_end=T0),
+            ):
+                sql = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+                plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+                assert "COVERING INDEX ix_card_user_due" in plan, plan
+                assert "SCAN card" not in plan, plan
         else:
             # A tiny test table makes any plan cheap; forbid sequential scans to see what is possible.
             connection.exec_driver_sql("SET enable_seqscan = off")
             plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert "ix_card_user_due" in plan, plan
+
+
+def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
+    """A learner with a card for every flashcard has no new cards, until a question is added,
+    even when one of the learner's cards belongs to a question that was retired meanwhile."""
+    user = make_user()
+    flashcards = db.session.scalars(select(Question).where(Question.study_order > 0).order_by(Question.id)).all()
+    for q in flashcards:
+        db.session.add(
+            Card(
+                user_id=user.id,
+                question_id=q.id,
+                state=scheduling.REVIEW,
+                step=None,
+                stability=30.0,
+                difficulty=5.0,
+                due=T0 + timedelta(days=20),
+                last_review=T0 - timedelta(days=10),
+                introduced_at=T0 - timedelta(days=10),
+                reps=3,
+                lapses=0,
+                version=1,
+            )
+        )
+    db.session.commit()
+    assert study.counts(db.session, user, T0).new == 0
+
+    flashcards[0].retired_at = T0
+    added = Question(
+        key="term_to_definition:added-later",
+        kind=TERM_TO_DEFINITION,
+        prompt="Added later",
+        answer="A new card.",
+        explanation="Imported after the learner had every other card.",
+        options=[],
+        accepted=[],
+        pairs=[],
+        study_order=10_000,
+        content_hash="0" * 64,
+        created_at=T0,
+        updated_at=T0,
+    )
+    db.session.add(added)
+    db.session.commit()
+    assert study.counts(db.session, user, T0).new == 1
+    shown = study.today(db.session, user, T0).card
+    assert shown is not None and shown.question.id == added.id and shown.queue == "new"
