@@ -12,7 +12,9 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit: a request that writes and then renders (an answer,
+# then the next card) would otherwise reload the user and everything else it holds.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 htmx = Htmx()

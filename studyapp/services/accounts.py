@@ -18,7 +18,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,10 +165,18 @@ def start_session(session: Session, user: User, now: datetime) -> str:
     return token
 
 
+# Runs on every request of a logged-in user: built once, loading the user alone.
+_SESSION_USER = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+    .limit(1)
+)
+
+
 def session_user(session: Session, token: str) -> User | None:
     """The user a session token belongs to, if that session still exists (one query)."""
-    login = session.scalars(select(LoginSession).where(LoginSession.token_hash == _token_hash(token))).first()
-    return login.user if login else None
+    return session.scalars(_SESSION_USER, {"token_hash": _token_hash(token)}).first()
 
 
 def end_session(session: Session, token: str) -> None:

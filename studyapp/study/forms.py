@@ -1,4 +1,8 @@
-"""Forms of the review page: every one posts with a CSRF token, with or without htmx."""
+"""Forms of the review page: every one posts with a CSRF token, with or without htmx.
+
+CSRFProtect checks that token on every POST before a view runs, so these forms do not check it
+a second time (their Meta turns WTForms' own CSRF field off).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,12 @@ ID_RANGE = NumberRange(min=1, max=2**31 - 1)
 TIME_RANGE = NumberRange(min=0, max=32_503_680_000_000)
 
 
-class AnswerForm(FlaskForm):
+class _Checked(FlaskForm):
+    class Meta:
+        csrf = False  # checked once, by CSRFProtect, for the whole app
+
+
+class AnswerForm(_Checked):
     question_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     card_id = IntegerField(validators=[Optional(), ID_RANGE])
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
@@ -21,7 +30,7 @@ class AnswerForm(FlaskForm):
     rating = IntegerField(validators=[InputRequired(message="Choose Again, Hard, Good or Easy."), AnyOf([1, 2, 3, 4])])
 
 
-class CardActionForm(FlaskForm):
+class CardActionForm(_Checked):
     """Bury, suspend or unsuspend one card, named by its question."""
 
     question_id = IntegerField(validators=[InputRequired(), ID_RANGE])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required
 from htmx_flask import request
 
 from studyapp.extensions import db
+from studyapp.models import User
 from studyapp.services import study
 from studyapp.study.forms import AnswerForm, CardActionForm
 
@@ -20,9 +22,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _learner() -> User:
+    """The logged-in user itself: every attribute read through the current_user proxy costs a lookup."""
+    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
 def _render(notice: str | None = None, status: int = 200) -> Response:
     """The review page, or only its card fragment for htmx (Vary: HX-Request)."""
-    today = study.today(db.session(), current_user, _now())
+    today = study.today(db.session(), _learner(), _now())
     template = "study/_card.html" if request.htmx else "study/review.html"
     response = make_response(render_template(template, today=today, notice=notice), status)
     response.vary.add("HX-Request")
@@ -54,7 +61,7 @@ def answer() -> ResponseReturnValue:
         return _after("That answer could not be read; here is your current card.", 400, "error")
     result = study.answer(
         db.session(),
-        current_user,
+        _learner(),
         question_id=form.question_id.data,
         card_id=form.card_id.data,
         version=form.version.data,
@@ -81,7 +88,7 @@ def answer() -> ResponseReturnValue:
 @bp.post("/undo")
 @login_required
 def undo() -> ResponseReturnValue:
-    if study.undo(db.session(), current_user, _now()):
+    if study.undo(db.session(), _learner(), _now()):
         return _after("Last answer undone.")
     return _after("Nothing to undo today.", 409, "warning")
 
@@ -90,7 +97,7 @@ def undo() -> ResponseReturnValue:
 @login_required
 def bury() -> ResponseReturnValue:
     form = CardActionForm()
-    if not form.validate() or not study.bury(db.session(), current_user, form.question_id.data, _now()):
+    if not form.validate() or not study.bury(db.session(), _learner(), form.question_id.data, _now()):
         abort(404)
     return _after("Card buried until tomorrow.")
 
@@ -99,7 +106,7 @@ def bury() -> ResponseReturnValue:
 @login_required
 def suspend() -> ResponseReturnValue:
     form = CardActionForm()
-    if not form.validate() or not study.set_suspended(db.session(), current_user, form.question_id.data, True, _now()):
+    if not form.validate() or not study.set_suspended(db.session(), _learner(), form.question_id.data, True, _now()):
         abort(404)
     return _after("Card suspended. Find it under Suspended cards to bring it back.")
 
@@ -107,7 +114,7 @@ def suspend() -> ResponseReturnValue:
 @bp.get("/suspended")
 @login_required
 def suspended() -> ResponseReturnValue:
-    cards = study.suspended_cards(db.session(), current_user)
+    cards = study.suspended_cards(db.session(), _learner())
     return render_template("study/suspended.html", cards=cards, form=CardActionForm(formdata=None))
 
 
@@ -115,7 +122,7 @@ def suspended() -> ResponseReturnValue:
 @login_required
 def unsuspend() -> ResponseReturnValue:
     form = CardActionForm()
-    if not form.validate() or not study.set_suspended(db.session(), current_user, form.question_id.data, False, _now()):
+    if not form.validate() or not study.set_suspended(db.session(), _learner(), form.question_id.data, False, _now()):
         abort(404)
     flash("Card is back in your reviews.", "success")
     return redirect(url_for("study.suspended"), code=303)
