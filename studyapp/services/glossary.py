@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Term, TermRelation, Zone
@@ -20,8 +21,32 @@ RELATION_LABELS = {
 
 
 @dataclass(frozen=True)
+class ZoneRef:
+    slug: str
+    name: str
+    position: int
+    basis: str
+    intro: str
+
+
+@dataclass(frozen=True)
+class TermHit:
+    slug: str
+    label: str
+    definition: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class ZoneHits:
+    zone: ZoneRef
+    terms: list[TermHit]
+
+
+@dataclass(frozen=True)
 class SearchResult:
-    terms: Sequence[Term]
+    groups: Sequence[ZoneHits]  # in glossary order; terms in rank order within each zone
+    shown: int
     total: int
     query: str
     zone: str | None
@@ -34,14 +59,68 @@ class TermPage:
     key_points: Sequence[KeyPoint]
 
 
-def zones(session: Session) -> Sequence[Zone]:
+_ZONE_COLUMNS = (Zone.slug, Zone.name, Zone.position, Zone.basis, Zone.intro)
+_ZONES = select(*_ZONE_COLUMNS).where(Zone.retired_at.is_(None)).order_by(Zone.position)
+
+
+def zones(session: Session) -> list[ZoneRef]:
     """Live zones in glossary order (without their terms)."""
-    return session.scalars(select(Zone).where(Zone.retired_at.is_(None)).order_by(Zone.position)).all()
+    return [ZoneRef(*row) for row in session.connection().execute(_ZONES)]
 
 
 def search_names(names: Sequence[str]) -> str:
     """The lower-cased names of a term, each between bars, so exact and prefix matches are LIKEs."""
     return "|" + "|".join(n.lower() for n in names) + "|"
+
+
+# Search runs on every keystroke: its statements are built once (with and without a zone filter)
+# and return plain rows, not Term objects with their JSON columns.
+_HIT_COLUMNS = (
+    Term.slug,
+    Term.name,
+    Term.acronym,
+    Term.definition,
+    Term.basis,
+    *(column.label(f"zone_{column.key}") for column in _ZONE_COLUMNS),
+)
+_RANK = case(
+    (Term.search_names.like(bindparam("exact"), escape="/"), 0),
+    (Term.search_names.like(bindparam("prefix"), escape="/"), 1),
+    (Term.search_names.like(bindparam("anywhere"), escape="/"), 2),
+    else_=3,
+)
+
+
+def _search_statements(in_zone: bool) -> dict[str, Select[*tuple[Any, ...]]]:
+    live: list[ColumnElement[bool]] = [Term.retired_at.is_(None)]
+    if in_zone:
+        live.append(Term.zone_id == select(Zone.id).where(Zone.slug == bindparam("zone")).scalar_subquery())
+    matching = [*live, Term.search_text.like(bindparam("anywhere"), escape="/")]
+    hits = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
+    return {
+        "list": hits.where(*live).order_by(Term.position),
+        "count": select(func.count()).select_from(Term).where(*matching),
+        "hits": hits.where(*matching).order_by(_RANK, Term.position).limit(bindparam("limit", type_=Integer)),
+    }
+
+
+_SEARCH = {False: _search_statements(False), True: _search_statements(True)}
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _grouped(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ZoneHits]:
+    groups: dict[int, ZoneHits] = {}
+    for row in rows:
+        group = groups.get(row.zone_position)
+        if group is None:
+            zone = ZoneRef(row.zone_slug, row.zone_name, row.zone_position, row.zone_basis, row.zone_intro)
+            group = groups[row.zone_position] = ZoneHits(zone, [])
+        label = f"{row.name} ({row.acronym})" if row.acronym else row.name
+        group.terms.append(TermHit(row.slug, label, row.definition, row.basis))
+    return [groups[position] for position in sorted(groups)]
 
 
 def search(session: Session, query: str, zone: str | None, limit: int) -> SearchResult:
@@ -52,28 +131,24 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
     database compares plain strings instead of lower-casing every row on every keystroke.
     """
     needle = " ".join(query.lower().split())
-    conditions: list[ColumnElement[bool]] = [Term.retired_at.is_(None)]
-    if zone:
-        conditions.append(Term.zone_id == select(Zone.id).where(Zone.slug == zone).scalar_subquery())
+    statements = _SEARCH[bool(zone)]
+    connection = session.connection()
     if not needle:
-        terms = session.scalars(
-            select(Term).options(joinedload(Term.zone)).where(*conditions).order_by(Term.position)
-        ).all()
-        return SearchResult(terms=terms, total=len(terms), query="", zone=zone)
-    conditions.append(Term.search_text.contains(needle, autoescape=True))
-    total = session.scalar(select(func.count()).select_from(Term).where(*conditions)) or 0
+        rows = connection.execute(statements["list"], {"zone": zone}).all()
+        return SearchResult(groups=_grouped(rows), shown=len(rows), total=len(rows), query="", zone=zone)
+    escaped = _like_escape(needle)
+    params = {
+        "zone": zone,
+        "exact": f"%|{escaped}|%",
+        "prefix": f"%|{escaped}%",
+        "anywhere": f"%{escaped}%",
+        "limit": limit,
+    }
+    total = connection.execute(statements["count"], params).scalar() or 0
     if not total:
-        return SearchResult(terms=[], total=0, query=query.strip(), zone=zone)
-    rank = case(
-        (Term.search_names.contains(f"|{needle}|", autoescape=True), 0),
-        (Term.search_names.contains(f"|{needle}", autoescape=True), 1),
-        (Term.search_names.contains(needle, autoescape=True), 2),
-        else_=3,
-    )
-    terms = session.scalars(
-        select(Term).options(joinedload(Term.zone)).where(*conditions).order_by(rank, Term.position).limit(limit)
-    ).all()
-    return SearchResult(terms=terms, total=total, query=query.strip(), zone=zone)
+        return SearchResult(groups=[], shown=0, total=0, query=query.strip(), zone=zone)
+    rows = connection.execute(statements["hits"], params).all()
+    return SearchResult(groups=_grouped(rows), shown=len(rows), total=total, query=query.strip(), zone=zone)
 
 
 def search_text(names: Sequence[str], definition: str) -> str:
