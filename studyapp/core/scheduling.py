@@ -126,22 +126,38 @@ def retrievability(settings: Settings, card: CardState, now: datetime) -> float 
     return float(_scheduler(settings).get_card_retrievability(_to_fsrs(card, now), now))
 
 
+def _seeded(settings: Settings, fuzz_seed: int | str) -> _SeededScheduler:
+    scheduler = copy.copy(_scheduler(settings))
+    scheduler.rng = random.Random(f"{fuzz_seed}")
+    return scheduler
+
+
 def review(settings: Settings, card: CardState, rating: int, now: datetime, fuzz_seed: int | str = 0) -> Outcome:
     """Apply one rating at `now`. Pure: same inputs, same outcome."""
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
-    scheduler = copy.copy(_scheduler(settings))
-    scheduler.rng = random.Random(f"{fuzz_seed}")
     before = retrievability(settings, card, now)
-    updated, _ = scheduler.review_card(_to_fsrs(card, now), Rating(rating), review_datetime=now)
+    updated, _ = _seeded(settings, fuzz_seed).review_card(_to_fsrs(card, now), Rating(rating), review_datetime=now)
     return Outcome(card=_from_fsrs(updated), interval=updated.due - now, retrievability_before=before)
 
 
 def preview(
     settings: Settings, card: CardState, now: datetime, fuzz_seed: int | str = 0, ratings: Sequence[int] = RATINGS
 ) -> dict[int, timedelta]:
-    """The interval each rating would give, for the answer buttons."""
-    return {rating: review(settings, card, rating, now, fuzz_seed).interval for rating in ratings}
+    """The interval each rating would give, for the answer buttons: what `review` gives for it.
+
+    One scheduler and one random source serve all four ratings; the source is rewound to its
+    seeded state before each, as `review` would seed it afresh.
+    """
+    scheduler = _seeded(settings, fuzz_seed)
+    seeded_state = scheduler.rng.getstate()
+    fsrs_card = _to_fsrs(card, now)  # review_card works on a copy
+    intervals = {}
+    for rating in ratings:
+        scheduler.rng.setstate(seeded_state)
+        updated, _ = scheduler.review_card(fsrs_card, Rating(rating), review_datetime=now)
+        intervals[rating] = updated.due - now
+    return intervals
 
 
 def format_interval(interval: timedelta) -> str:
