@@ -227,6 +227,7 @@ _LEARNING_STATES = Card.state != scheduling.REVIEW
 _AVAILABLE = and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= bindparam("now")))
 _FORWARD = aliased(Question, name="forward")
 _FORWARD_CARD = aliased(Card, name="forward_card")
+_OWN_CARD = aliased(Card, name="own_card")
 
 # Live flashcard questions this user has no card for. A reverse card (definition -> term) waits
 # until its forward card was introduced on an earlier study day, so the two sides of a term are
@@ -237,7 +238,7 @@ _FLASHCARD = Question.study_order > 0  # only flashcards have a place in the stu
 _NEW_QUESTIONS = and_(
     _FLASHCARD,
     Question.retired_at.is_(None),
-    ~exists().where(Card.user_id == bindparam("user_id"), Card.question_id == Question.id),
+    ~exists().where(_OWN_CARD.user_id == bindparam("user_id"), _OWN_CARD.question_id == Question.id),
     or_(
         Question.kind != DEFINITION_TO_TERM,
         select(_FORWARD.id)
@@ -254,6 +255,30 @@ _NEW_QUESTIONS = and_(
     ),
 )
 
+# How many new cards are left, counting only up to the day's limit. A learner who has a card for
+# every live flashcard question (the number of live ones against the learner's cards, less those
+# on retired questions: counts over index entries) has none, and the scan is skipped: it probes
+# the learner's cards once per question, and was the slowest query of the page. The subqueries
+# name their own card alias, so they never correlate with the counting query's card rows.
+_OTHER_CARD = aliased(Card, name="other_card")
+_LIVE_FLASHCARDS = select(func.count()).where(_FLASHCARD, Question.retired_at.is_(None)).scalar_subquery()
+_CARDS_ON_RETIRED = (
+    select(func.count())
+    .where(
+        Question.retired_at.is_not(None),
+        exists().where(_OTHER_CARD.user_id == bindparam("user_id"), _OTHER_CARD.question_id == Question.id),
+    )
+    .scalar_subquery()
+)
+_NEW_UP_TO_LIMIT = (
+    select(func.count())
+    .select_from(select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_per_day", type_=Integer)).subquery())
+    .scalar_subquery()
+)
+_INTRODUCED_TODAY = func.coalesce(func.sum(case((Card.introduced_at >= bindparam("day_start"), 1), else_=0)), 0)
+
+# Today's counts in one statement over the learner's cards (index only): learning due soon,
+# reviews due today, cards introduced today, reviews done today, and new cards up to the limit.
 _COUNTS = select(
     func.coalesce(func.sum(case((and_(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE), 1), else_=0)), 0),
     func.coalesce(
@@ -262,7 +287,7 @@ _COUNTS = select(
         ),
         0,
     ),
-    func.coalesce(func.sum(case((Card.introduced_at >= bindparam("day_start"), 1), else_=0)), 0),
+    _INTRODUCED_TODAY,
     select(func.count())
     .where(
         ReviewLog.user_id == bindparam("user_id"),
@@ -270,30 +295,17 @@ _COUNTS = select(
         ReviewLog.state_before == scheduling.REVIEW,
     )
     .scalar_subquery(),
-    func.count(),
-).where(Card.user_id == bindparam("user_id"))
-
-# How many new cards are left, counting only up to today's limit. A learner who has a card for
-# every live flashcard question (the number of live ones against the learner's cards, less those
-# on retired questions: a count over index entries) has none, and the scan is skipped: it would
-# otherwise probe the learner's cards once per question, the slowest query of the page.
-_LIVE_FLASHCARDS = select(func.count()).where(_FLASHCARD, Question.retired_at.is_(None))
-_CARDS_ON_RETIRED = select(func.count()).where(
-    Question.retired_at.is_not(None),
-    exists().where(Card.user_id == bindparam("user_id"), Card.question_id == Question.id),
-)
-_NEW_COUNT = select(
     case(
         (
-            _LIVE_FLASHCARDS.scalar_subquery()
-            <= bindparam("cards", type_=Integer) - _CARDS_ON_RETIRED.scalar_subquery(),
+            or_(
+                func.count() - _CARDS_ON_RETIRED >= _LIVE_FLASHCARDS,
+                bindparam("new_per_day", type_=Integer) <= _INTRODUCED_TODAY,
+            ),
             0,
         ),
-        else_=select(func.count())
-        .select_from(select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_left", type_=Integer)).subquery())
-        .scalar_subquery(),
-    )
-)
+        else_=_NEW_UP_TO_LIMIT,
+    ),
+).where(Card.user_id == bindparam("user_id"))
 _NEW_PICK = (
     select(*_FACE_COLUMNS)
     .select_from(_FACES)
@@ -343,14 +355,10 @@ _REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("po
 def counts(session: Session, user: User, now: datetime) -> Counts:
     day_start, day_end = _day(user, now)
     params = {"user_id": user.id, "now": now, "ahead": now + LEARN_AHEAD, "day_start": day_start, "day_end": day_end}
-    connection = session.connection()
-    row = connection.execute(_COUNTS, params).one()
-    learning, review_due, introduced, reviewed, cards = (int(v or 0) for v in row)
+    row = session.connection().execute(_COUNTS, {**params, "new_per_day": user.new_per_day}).one()
+    learning, review_due, introduced, reviewed, new = (int(v or 0) for v in row)
     review = max(0, min(review_due, user.reviews_per_day - reviewed))
     new_left = max(0, user.new_per_day - introduced)
-    new = 0
-    if new_left:
-        new = int(connection.execute(_NEW_COUNT, {**params, "new_left": new_left, "cards": cards}).scalar() or 0)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 

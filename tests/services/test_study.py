@@ -336,7 +336,7 @@ def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
             # The review pick and the counts read the learner's cards from the index alone.
             for query in (
                 study._REVIEW_PICK["sqlite"].params(user_id=user.id, now=T0, day_end=T0, now_days=2461046.0),
-                study._COUNTS.params(user_id=user.id, now=T0, ahead=T0, day_start=T0, day_end=T0),
+                study._COUNTS.params(user_id=user.id, now=T0, ahead=T0, day_start=T0, day_end=T0, new_per_day=20),
             ):
                 sql = query.compile(db.engine, compile_kwargs={"literal_binds": True})
                 plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
