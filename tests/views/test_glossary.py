@@ -62,7 +62,9 @@ def test_bad_search_input_is_a_400_with_a_message(client: FlaskClient) -> None:
 
 
 def test_search_treats_wildcards_literally(client: FlaskClient) -> None:
-    assert "No terms match" in client.get("/glossary?q=%25%25").get_data(as_text=True)
+    # %, _ and the escape character / are matched as themselves, never as LIKE patterns
+    for query in ("%25%25", "____", "%2F%2F", "l_ra", "lo%25a"):
+        assert "No terms match" in client.get(f"/glossary?q={query}").get_data(as_text=True), query
 
 
 def test_term_page_shows_everything_about_a_term(client: FlaskClient) -> None:
