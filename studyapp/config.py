@@ -46,10 +46,13 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not database_url:
         instance.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{instance / 'studyapp.sqlite3'}"
+    database_url = normalise_database_url(database_url)
     settings: dict[str, Any] = {
         "ENV": "production" if production else "development",
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server can drop idle connections (a restart, a proxy's timeout): test each one as it is
+        # taken from the pool. A SQLite file cannot, and the test would cost a query per request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "QUESTIONS_DIR": os.environ.get("QUESTIONS_DIR", str(PROJECT_ROOT / "questions")),
         "QUESTION_SEED": int(os.environ.get("QUESTION_SEED", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
