@@ -11,7 +11,9 @@
 4. Times services.study.today in-process at 10,000 vs 500,000 cards in the table, and measures the
    size of the /study page.
 
-Nothing is asserted: the figures are printed in a table. Needs wrk (Debian package `wrk`; installed
+Nothing is asserted: the figures are printed in a table, with the CPU time the workers and wrk
+spent per request. BENCH_GUNICORN_CONFIG=bench/gunicorn_profile.py profiles the answer step inside
+the workers (see that file). Needs wrk (Debian package `wrk`; installed
 with apt-get when missing and running as root) and, for the PostgreSQL half, a server at
 BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test; loopback only).
 """
@@ -26,6 +28,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -148,6 +151,7 @@ class Server:
                 "120",
                 "--graceful-timeout",
                 "5",
+                *(["-c", os.environ["BENCH_GUNICORN_CONFIG"]] if os.environ.get("BENCH_GUNICORN_CONFIG") else []),
                 "bench.app:create_bench_app()",
             ],
             cwd=ROOT,
@@ -735,6 +739,8 @@ class Result:
     rss_worker_mib: float
     rss_total_mib: float
     stats: dict[str, int]
+    server_cpu_ms: float  # CPU time of the gunicorn workers per request
+    wrk_cpu_ms: float  # CPU time of the load generator per request
     ratio: float | None = None
 
 
@@ -761,8 +767,14 @@ def run_wrk(server: Server, backend: str, label: str, data: Path, seconds: int, 
         "--",
         str(data),
     ]
+    workers = server.worker_pids()
+    server_cpu = cpu_seconds(workers)
+    wrk_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     with RssSampler(server) as rss:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    server_cpu = cpu_seconds(workers) - server_cpu
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu_s = (wrk_after.ru_utime - wrk_cpu.ru_utime) + (wrk_after.ru_stime - wrk_cpu.ru_stime)
     out = done.stdout
     if keep is not None:
         keep.write_text(out + done.stderr)
@@ -789,7 +801,22 @@ def run_wrk(server: Server, backend: str, label: str, data: Path, seconds: int, 
         rss_worker_mib=rss.peak_worker / 1024,
         rss_total_mib=rss.peak_total / 1024,
         stats=stats,
+        server_cpu_ms=1000 * server_cpu / max(requests, 1),
+        wrk_cpu_ms=1000 * wrk_cpu_s / max(requests, 1),
     )
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time the processes have used so far (from /proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -886,7 +913,7 @@ def load_phase(backend: str, url: str, plan: Plan, users: int, folder: Path) -> 
 def print_results(results: list[Result]) -> None:
     header = (
         f"  {'backend':<10} {'run':<35} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'(409)':>6} {'ratio':>6} {'RSS MiB max/worker':>19} {'(sum)':>7}"
+        f"{'errors':>7} {'(409)':>6} {'ratio':>6} {'RSS MiB max/worker':>19} {'(sum)':>7} {'CPU ms/req app':>15} {'wrk':>5}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -895,6 +922,7 @@ def print_results(results: list[Result]) -> None:
         print(
             f"  {r.backend:<10} {r.label:<35} {r.rps:8.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} "
             f"{r.errors:7d} {r.conflicts:6d} {ratio} {r.rss_worker_mib:19.0f} {r.rss_total_mib:7.0f}"
+            f" {r.server_cpu_ms:15.2f} {r.wrk_cpu_ms:5.2f}"
         )
 
 
@@ -1033,6 +1061,7 @@ def _run(plan: Plan, folder: Path, *, use_postgres: bool, started: float) -> int
         )
         print_results(results)
         print("  ratio: req/s over the mean of the baseline runs before and after it (same server, same run).")
+        print("  CPU ms/req: CPU time the gunicorn workers (app) and wrk used during the run, per request served.")
         print("  errors: non-2xx responses (409 = stale answer, counted) plus socket errors/timeouts.")
         for r in results:
             if r.label.startswith("answer"):
