@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Float,
     Integer,
+    Join,
     Row,
     Select,
     Table,
@@ -191,17 +192,19 @@ _FACE_COLUMNS = (
     Article.title.label("article_title"),
     KeyPoint.basis.label("key_point_basis"),
 )
-_FACES = (
-    Question.__table__.outerjoin(Term, Question.term_id == Term.id)
-    .outerjoin(Article, Question.article_id == Article.id)
-    .outerjoin(KeyPoint, Question.key_point_id == KeyPoint.id)
-)
-_CARD_FACES = (
-    CARD_TABLE.join(Question, Card.question_id == Question.id)
-    .outerjoin(Term, Question.term_id == Term.id)
-    .outerjoin(Article, Question.article_id == Article.id)
-    .outerjoin(KeyPoint, Question.key_point_id == KeyPoint.id)
-)
+
+
+def _with_face_sources(questions: Join | Table) -> Join:
+    """A FROM clause holding questions, joined to what a face shows of their term, article and key point."""
+    return (
+        questions.outerjoin(Term, Question.term_id == Term.id)
+        .outerjoin(Article, Question.article_id == Article.id)
+        .outerjoin(KeyPoint, Question.key_point_id == KeyPoint.id)
+    )
+
+
+_FACES = _with_face_sources(cast(Table, Question.__table__))
+_CARD_FACES = _with_face_sources(CARD_TABLE.join(Question, Card.question_id == Question.id))
 
 
 def _face(row: AnyRow) -> Face:
