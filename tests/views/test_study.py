@@ -187,3 +187,16 @@ def test_card_actions_refuse_huge_ids(learner: FlaskClient) -> None:
         assert (
             learner.post(f"/study/{action}", data={"question_id": str(2**70), "csrf_token": token}).status_code == 404
         )
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_study_posts_without_a_valid_csrf_token_change_nothing(learner: FlaskClient, token: str | None) -> None:
+    """The study forms leave the CSRF check to CSRFProtect: it must still refuse every POST."""
+    first = fields(learner.get("/study").get_data(as_text=True))
+    data = {k: v for k, v in first.items() if k != "csrf_token"}
+    if token:
+        data["csrf_token"] = token
+    for path in ("/study/answer", "/study/bury", "/study/suspend", "/study/undo"):
+        response = learner.post(path, data={**data, "rating": "3"}, headers=HX)
+        assert response.status_code == 400, path
+    assert fields(learner.get("/study").get_data(as_text=True))["question_id"] == first["question_id"]
