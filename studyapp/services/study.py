@@ -355,8 +355,9 @@ def _review_pick(dialect: str) -> Select[*tuple[Any, ...]]:
 _REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("postgresql")}
 
 
-def counts(session: Session, user: User, now: datetime) -> Counts:
-    day_start, day_end = _day(user, now)
+def counts(session: Session, user: User, now: datetime, day: tuple[datetime, datetime] | None = None) -> Counts:
+    """Cards left today; `day` is the learner's study day, when the caller has worked it out already."""
+    day_start, day_end = day or _day(user, now)
     params = {"user_id": user.id, "now": now, "ahead": now + LEARN_AHEAD, "day_start": day_start, "day_end": day_end}
     row = session.connection().execute(_COUNTS, {**params, "new_per_day": user.new_per_day}).one()
     learning, review_due, introduced, reviewed, new = (int(v or 0) for v in row)
@@ -370,12 +371,14 @@ def due_learning(user: User, until: datetime) -> Select[*tuple[Any, ...]]:
     return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
 
 
-def _pick(session: Session, user: User, now: datetime, tally: Counts) -> tuple[AnyRow | None, str]:
+def _pick(
+    session: Session, user: User, now: datetime, day: tuple[datetime, datetime], tally: Counts
+) -> tuple[AnyRow | None, str]:
     """The next card (a row of card and face columns, or only face columns for a new card) and its queue.
 
     Learning due now, then reviews (lowest retrievability first), then new, then learning due soon.
     """
-    day_start, day_end = _day(user, now)
+    day_start, day_end = day
     connection = session.connection()
     params = {"user_id": user.id, "now": now, "until": now}
     learning = connection.execute(_DUE_LEARNING, params).first()
@@ -421,8 +424,9 @@ def show(user: User, row: AnyRow, queue: str, now: datetime) -> ShownCard:
 
 def today(session: Session, user: User, now: datetime) -> Today:
     """What the review page shows now: the next card and the counts, or the day's summary."""
-    tally = counts(session, user, now)
-    row, queue = _pick(session, user, now, tally)
+    day = _day(user, now)
+    tally = counts(session, user, now, day)
+    row, queue = _pick(session, user, now, day, tally)
     if row is None:
         has_history = session.scalar(select(exists().where(ReviewLog.user_id == user.id))) or False
         return Today(card=None, counts=tally, summary=summary(session, user, now), has_history=bool(has_history))
