@@ -14,13 +14,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Float,
     Integer,
     Join,
-    Row,
     Select,
     Table,
     and_,
@@ -39,18 +38,44 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from studyapp.core import scheduling
 from studyapp.core.generation import DEFINITION_TO_TERM, FLASHCARD_KINDS, TERM_TO_DEFINITION
-from studyapp.models import Article, Card, KeyPoint, Question, ReviewLog, Term, User
+from studyapp.models import Article, Card, KeyPoint, Question, ReviewLog, Term
+from studyapp.services.prepared import Prepared
 from studyapp.services.writes import write_lock
 
 LEECH_LAPSES = 8
 LEARN_AHEAD = timedelta(minutes=20)
 MAX_DURATION = timedelta(minutes=10)
 
-# A row of the queue's Core queries: card columns, face columns, or both.
-AnyRow = Row[*tuple[Any, ...]]
+# A row of the queue's prepared statements (a named tuple): card columns, face columns, or both.
+AnyRow = Any
 
 
-def settings_of(user: User, fuzz: bool = True) -> scheduling.Settings:
+class Learner(Protocol):
+    """What studying reads of a user: the request's accounts.SessionUser, or a models.User."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def desired_retention(self) -> float: ...
+    @property
+    def new_per_day(self) -> int: ...
+    @property
+    def reviews_per_day(self) -> int: ...
+    @property
+    def learning_steps(self) -> list[int]: ...
+    @property
+    def relearning_steps(self) -> list[int]: ...
+    @property
+    def maximum_interval(self) -> int: ...
+    @property
+    def fsrs_parameters(self) -> list[float] | None: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def day_start_hour(self) -> int: ...
+
+
+def settings_of(user: Learner, fuzz: bool = True) -> scheduling.Settings:
     return scheduling.Settings(
         fuzz=fuzz,
         desired_retention=user.desired_retention,
@@ -152,13 +177,14 @@ class Today:
     has_history: bool
 
 
-def _day(user: User, now: datetime) -> tuple[datetime, datetime]:
+def _day(user: Learner, now: datetime) -> tuple[datetime, datetime]:
     return scheduling.study_day(now, user.timezone, user.day_start_hour)
 
 
-# The review queue and the answer step run Core statements built once, with named parameters, on
-# the session's connection, and read plain rows: building statements and loading ORM objects cost
-# more Python time per request than SQLite takes to run the queries.
+# The review queue and the answer step run Core statements built once, with named parameters, as
+# Prepared statements on the session's connection, and read plain rows: building statements,
+# executing them through SQLAlchemy and loading ORM objects cost more Python time per request than
+# SQLite takes to run the queries.
 CARD_TABLE = cast(Table, Card.__table__)
 REVIEW_LOG_TABLE = cast(Table, ReviewLog.__table__)
 
@@ -282,22 +308,26 @@ _INTRODUCED_TODAY = func.coalesce(func.sum(case((Card.introduced_at >= bindparam
 
 # Today's counts in one statement over the learner's cards (index only): learning due soon,
 # reviews due today, cards introduced today, reviews done today, and new cards up to the limit.
+_COUNT_NAMES = ("learning", "review_due", "introduced", "reviewed", "new")
 _COUNTS = select(
-    func.coalesce(func.sum(case((and_(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE), 1), else_=0)), 0),
+    func.coalesce(
+        func.sum(case((and_(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE), 1), else_=0)), 0
+    ).label("learning"),
     func.coalesce(
         func.sum(
             case((and_(Card.state == scheduling.REVIEW, Card.due < bindparam("day_end"), _AVAILABLE), 1), else_=0)
         ),
         0,
-    ),
-    _INTRODUCED_TODAY,
+    ).label("review_due"),
+    _INTRODUCED_TODAY.label("introduced"),
     select(func.count())
     .where(
         ReviewLog.user_id == bindparam("user_id"),
         ReviewLog.reviewed_at >= bindparam("day_start"),
         ReviewLog.state_before == scheduling.REVIEW,
     )
-    .scalar_subquery(),
+    .scalar_subquery()
+    .label("reviewed"),
     case(
         (
             or_(
@@ -307,7 +337,7 @@ _COUNTS = select(
             0,
         ),
         else_=_NEW_UP_TO_LIMIT,
-    ),
+    ).label("new"),
 ).where(Card.user_id == bindparam("user_id"))
 _NEW_PICK = (
     select(*_FACE_COLUMNS)
@@ -325,19 +355,19 @@ _DUE_LEARNING = (
 )
 
 
-def _review_pick(dialect: str) -> Select[*tuple[Any, ...]]:
-    """The due review card with the lowest retrievability, computed in the database.
+def _most_overdue(dialect: str) -> Any:
+    """The id of the due review card with the lowest retrievability, computed in the database.
 
     For one learner every card decays with the same exponent, so retrievability falls as
     elapsed days / stability grows: the largest ratio is the card most likely forgotten. The
-    card is chosen from the index alone, then only that one is joined to its question.
+    card is chosen from the index alone.
     """
     if dialect == "sqlite":
         last_review_days: Any = func.julianday(Card.last_review)
     else:  # days since the Julian epoch, as SQLite's julianday() counts them
         last_review_days = func.extract("epoch", Card.last_review) / 86400.0 + 2440587.5
     overdue = (bindparam("now_days", type_=Float) - last_review_days) / func.coalesce(Card.stability, 0.01)
-    most_overdue = (
+    return (
         select(Card.id)
         .where(
             Card.user_id == bindparam("user_id"),
@@ -349,59 +379,102 @@ def _review_pick(dialect: str) -> Select[*tuple[Any, ...]]:
         .limit(1)
         .scalar_subquery()
     )
-    return select(*_CARD_COLUMNS, *_FACE_COLUMNS).select_from(_CARD_FACES).where(Card.id == most_overdue)
 
 
-_REVIEW_PICK = {"sqlite": _review_pick("sqlite"), "postgresql": _review_pick("postgresql")}
+_LEARNING_DUE_NOW = (
+    select(Card.id)
+    .where(Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("now"), _AVAILABLE)
+    .order_by(Card.due)
+    .limit(1)
+    .scalar_subquery()
+)
 
 
-def counts(session: Session, user: User, now: datetime, day: tuple[datetime, datetime] | None = None) -> Counts:
-    """Cards left today; `day` is the learner's study day, when the caller has worked it out already."""
-    day_start, day_end = day or _day(user, now)
-    params = {"user_id": user.id, "now": now, "ahead": now + LEARN_AHEAD, "day_start": day_start, "day_end": day_end}
-    row = session.connection().execute(_COUNTS, {**params, "new_per_day": user.new_per_day}).one()
-    learning, review_due, introduced, reviewed, new = (int(v or 0) for v in row)
+def _queue_head(dialect: str) -> Select[*tuple[Any, ...]]:
+    """Today's counts and the card to show next, in one statement (one row, always).
+
+    The next card is a learning card due now, else the most overdue review while the day's
+    review limit is not reached; its card and face columns are NULL when there is neither, and
+    the caller then looks for a new card or a learning card due soon. The picks are chosen from
+    ix_card_user_due alone; only the chosen card is joined to its question.
+    """
+    tally = _COUNTS.subquery("tally")
+    under_review_limit = tally.c.reviewed < bindparam("reviews_per_day", type_=Integer)
+    pick_id = func.coalesce(_LEARNING_DUE_NOW, case((under_review_limit, _most_overdue(dialect))))
+    head = select(tally, pick_id.label("pick_id")).subquery("head")
+    picked = _with_face_sources(
+        head.outerjoin(CARD_TABLE, Card.id == head.c.pick_id).outerjoin(Question, Card.question_id == Question.id)
+    )
+    return select(*(head.c[name] for name in _COUNT_NAMES), *_CARD_COLUMNS, *_FACE_COLUMNS).select_from(picked)
+
+
+_QUEUE_HEAD = Prepared(_queue_head)
+_NEXT_NEW = Prepared(_NEW_PICK)
+_NEXT_LEARNING = Prepared(_DUE_LEARNING)
+
+
+def _queue_params(user: Learner, now: datetime, day: tuple[datetime, datetime]) -> dict[str, Any]:
+    day_start, day_end = day
+    return {
+        "user_id": user.id,
+        "now": now,
+        "ahead": now + LEARN_AHEAD,
+        "day_start": day_start,
+        "day_end": day_end,
+        "new_per_day": user.new_per_day,
+        "reviews_per_day": user.reviews_per_day,
+        "now_days": now.timestamp() / 86400.0 + 2440587.5,
+    }
+
+
+def _tally(user: Learner, row: AnyRow) -> Counts:
+    learning, review_due, introduced, reviewed, new = (int(getattr(row, name) or 0) for name in _COUNT_NAMES)
     review = max(0, min(review_due, user.reviews_per_day - reviewed))
     new_left = max(0, user.new_per_day - introduced)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
-def due_learning(user: User, until: datetime) -> Select[*tuple[Any, ...]]:
+def counts(session: Session, user: Learner, now: datetime) -> Counts:
+    """Cards left today: new (up to the day's limit), learning due soon, reviews due today."""
+    row = session.connection().execute(_COUNTS, _queue_params(user, now, _day(user, now))).one()
+    return _tally(user, row)
+
+
+def due_learning(user: Learner, until: datetime) -> Select[*tuple[Any, ...]]:
     """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_due."""
     return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
 
 
-def _pick(
-    session: Session, user: User, now: datetime, day: tuple[datetime, datetime], tally: Counts
-) -> tuple[AnyRow | None, str]:
-    """The next card (a row of card and face columns, or only face columns for a new card) and its queue.
+def _queue_of(card: AnyRow) -> str:
+    if card.state == scheduling.REVIEW:
+        return "review"
+    return "new" if card.last_review is None else "learning"
 
-    Learning due now, then reviews (lowest retrievability first), then new, then learning due soon.
+
+def _next(
+    session: Session, user: Learner, now: datetime, day: tuple[datetime, datetime]
+) -> tuple[Counts, AnyRow | None, str]:
+    """Today's counts, and the next card (a row of card and face columns, or only face columns for
+    a new card) with its queue: learning due now, then reviews (lowest retrievability first), then
+    new, then learning due soon. Usually one statement; the last two cases take one or two more.
     """
-    day_start, day_end = day
     connection = session.connection()
-    params = {"user_id": user.id, "now": now, "until": now}
-    learning = connection.execute(_DUE_LEARNING, params).first()
-    if learning is not None:
-        return learning, "new" if learning.last_review is None else "learning"
-    if tally.review:
-        dialect = connection.dialect.name
-        statement = _REVIEW_PICK[dialect] if dialect in _REVIEW_PICK else _review_pick(dialect)
-        now_days = now.timestamp() / 86400.0 + 2440587.5
-        review = connection.execute(statement, {**params, "day_end": day_end, "now_days": now_days}).first()
-        if review is not None:
-            return review, "review"
+    params = _queue_params(user, now, day)
+    head = _QUEUE_HEAD.first(connection, params)
+    tally = _tally(user, head)
+    if head.id is not None:
+        return tally, head, _queue_of(head)
     if tally.new:
-        new = connection.execute(_NEW_PICK, {**params, "day_start": day_start}).first()
+        new = _NEXT_NEW.first(connection, params)
         if new is not None:
-            return new, "new"
-    ahead = connection.execute(_DUE_LEARNING, {**params, "until": now + LEARN_AHEAD}).first()
+            return tally, new, "new"
+    ahead = _NEXT_LEARNING.first(connection, {**params, "until": now + LEARN_AHEAD})
     if ahead is not None:
-        return ahead, "learning"
-    return None, ""
+        return tally, ahead, "learning"
+    return tally, None, ""
 
 
-def show(user: User, row: AnyRow, queue: str, now: datetime) -> ShownCard:
+def show(user: Learner, row: AnyRow, queue: str, now: datetime) -> ShownCard:
     """A picked row as the page shows it; a row without card columns is a new card."""
     card = row if "version" in row._fields else None
     face = _face(row)
@@ -422,18 +495,16 @@ def show(user: User, row: AnyRow, queue: str, now: datetime) -> ShownCard:
     )
 
 
-def today(session: Session, user: User, now: datetime) -> Today:
+def today(session: Session, user: Learner, now: datetime) -> Today:
     """What the review page shows now: the next card and the counts, or the day's summary."""
-    day = _day(user, now)
-    tally = counts(session, user, now, day)
-    row, queue = _pick(session, user, now, day, tally)
+    tally, row, queue = _next(session, user, now, _day(user, now))
     if row is None:
         has_history = session.scalar(select(exists().where(ReviewLog.user_id == user.id))) or False
         return Today(card=None, counts=tally, summary=summary(session, user, now), has_history=bool(has_history))
     return Today(card=show(user, row, queue, now), counts=tally, summary=None, has_history=True)
 
 
-def summary(session: Session, user: User, now: datetime) -> Summary:
+def summary(session: Session, user: Learner, now: datetime) -> Summary:
     day_start, day_end = _day(user, now)
     row = session.execute(
         select(
@@ -484,20 +555,60 @@ def _columns(card: AnyRow) -> dict[str, Any]:
     }
 
 
-_READ_CARD = select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id"), Card.user_id == bindparam("user_id"))
+_READ_CARD = Prepared(
+    select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id"), Card.user_id == bindparam("user_id"))
+)
 _QUESTION_KNOWN = select(
     exists().where(Question.id == bindparam("question_id"), _FLASHCARD, Question.retired_at.is_(None))
 )
 _TOKEN_SEEN = select(exists().where(ReviewLog.token == bindparam("token"), ReviewLog.user_id == bindparam("user_id")))
 # SET columns come from the parameters' keys; card_id and shown_version name no column.
-_INSERT_CARD = insert(CARD_TABLE).returning(CARD_TABLE.c.id)
-_UPDATE_CARD = update(CARD_TABLE).where(
-    CARD_TABLE.c.id == bindparam("card_id"), CARD_TABLE.c.version == bindparam("shown_version")
+# The columns an answer sets; an INSERT or UPDATE is prepared for exactly these.
+_ANSWER_COLUMNS = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "buried_until",
+    "suspended",
+    "leech",
+    "version",
 )
-_INSERT_LOG = insert(REVIEW_LOG_TABLE)
+_INSERT_CARD = Prepared(
+    insert(CARD_TABLE).returning(CARD_TABLE.c.id),
+    columns=(*_ANSWER_COLUMNS, "user_id", "question_id", "introduced_at"),
+)
+_UPDATE_CARD = Prepared(
+    update(CARD_TABLE).where(
+        CARD_TABLE.c.id == bindparam("card_id"), CARD_TABLE.c.version == bindparam("shown_version")
+    ),
+    columns=_ANSWER_COLUMNS,
+)
+_INSERT_LOG = Prepared(
+    insert(REVIEW_LOG_TABLE),
+    columns=(
+        "card_id",
+        "user_id",
+        "token",
+        "rating",
+        "reviewed_at",
+        "duration_ms",
+        "state_before",
+        "state_after",
+        "retrievability",
+        "before",
+        "stability_after",
+        "difficulty_after",
+        "due_after",
+    ),
+)
 
 
-def _replay_or_stale(session: Session, user: User, token: str) -> Answer:
+def _replay_or_stale(session: Session, user: Learner, token: str) -> Answer:
     session.rollback()
     seen = session.connection().execute(_TOKEN_SEEN, {"token": token, "user_id": user.id}).scalar()
     return Answer(Outcome.REPLAYED if seen else Outcome.STALE)
@@ -505,7 +616,7 @@ def _replay_or_stale(session: Session, user: User, token: str) -> Answer:
 
 def answer(
     session: Session,
-    user: User,
+    user: Learner,
     *,
     question_id: int,
     card_id: int | None,
@@ -524,7 +635,7 @@ def answer(
     connection = session.connection()
     card: AnyRow | None = None
     if card_id is not None:
-        card = connection.execute(_READ_CARD, {"card_id": card_id, "user_id": user.id}).first()
+        card = _READ_CARD.first(connection, {"card_id": card_id, "user_id": user.id})
         if card is None:
             return Answer(Outcome.NOT_FOUND)
         if card.question_id != question_id or card.version != version:
@@ -557,16 +668,16 @@ def answer(
         try:
             if card is None:
                 values.update(user_id=user.id, question_id=question_id, introduced_at=now, version=1)
-                applied_to = connection.execute(_INSERT_CARD, values).scalar_one()
+                applied_to = _INSERT_CARD.scalar(connection, values)
             else:
-                changed = connection.execute(
-                    _UPDATE_CARD, {**values, "card_id": card.id, "shown_version": version, "version": version + 1}
+                changed = _UPDATE_CARD.rowcount(
+                    connection, {**values, "card_id": card.id, "shown_version": version, "version": version + 1}
                 )
-                if changed.rowcount != 1:
+                if changed != 1:
                     return _replay_or_stale(session, user, token)
                 applied_to = card.id
-            connection.execute(
-                _INSERT_LOG,
+            _INSERT_LOG.rowcount(
+                connection,
                 {
                     "card_id": applied_to,
                     "user_id": user.id,
@@ -589,7 +700,7 @@ def answer(
     return Answer(Outcome.APPLIED, became_leech=leech)
 
 
-def undo(session: Session, user: User, now: datetime) -> bool:
+def undo(session: Session, user: Learner, now: datetime) -> bool:
     """Take back the user's last answer of this study day: restore the card exactly, drop the log row."""
     day_start, _ = _day(user, now)
     last = session.scalars(
@@ -629,7 +740,7 @@ def undo(session: Session, user: User, now: datetime) -> bool:
     return True
 
 
-def _card_for(session: Session, user: User, question_id: int, now: datetime) -> Card | None:
+def _card_for(session: Session, user: Learner, question_id: int, now: datetime) -> Card | None:
     """The user's card for a question, created (as a new card) if it has none yet."""
     card = session.scalars(select(Card).where(Card.user_id == user.id, Card.question_id == question_id)).first()
     if card is not None:
@@ -654,7 +765,7 @@ def _card_for(session: Session, user: User, question_id: int, now: datetime) -> 
     return card
 
 
-def _change_card(session: Session, user: User, question_id: int, now: datetime, **values: Any) -> bool:
+def _change_card(session: Session, user: Learner, question_id: int, now: datetime, **values: Any) -> bool:
     """Set some columns of the user's card for a question (creating it if new), in one transaction."""
     with write_lock(session):
         card = _card_for(session, user, question_id, now)
@@ -668,20 +779,20 @@ def _change_card(session: Session, user: User, question_id: int, now: datetime, 
     return True
 
 
-def bury(session: Session, user: User, question_id: int, now: datetime) -> bool:
+def bury(session: Session, user: Learner, question_id: int, now: datetime) -> bool:
     """Hide a card until the next study day."""
     _, day_end = _day(user, now)
     return _change_card(session, user, question_id, now, buried_until=day_end)
 
 
-def set_suspended(session: Session, user: User, question_id: int, suspended: bool, now: datetime) -> bool:
+def set_suspended(session: Session, user: Learner, question_id: int, suspended: bool, now: datetime) -> bool:
     """Suspend a card (out of every queue until unsuspended) or bring it back (no longer a leech)."""
     if suspended:
         return _change_card(session, user, question_id, now, suspended=True)
     return _change_card(session, user, question_id, now, suspended=False, leech=False)
 
 
-def suspended_cards(session: Session, user: User) -> Sequence[Card]:
+def suspended_cards(session: Session, user: Learner) -> Sequence[Card]:
     return session.scalars(
         select(Card)
         .where(Card.user_id == user.id, Card.suspended.is_(True))

@@ -333,15 +333,16 @@ def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
             plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
             assert "USING INDEX ix_card_user_due" in plan, plan
             assert "SCAN card" not in plan, plan
-            # The review pick and the counts read the learner's cards from the index alone.
-            for query in (
-                study._REVIEW_PICK["sqlite"].params(user_id=user.id, now=T0, day_end=T0, now_days=2461046.0),
-                study._COUNTS.params(user_id=user.id, now=T0, ahead=T0, day_start=T0, day_end=T0, new_per_day=20),
-            ):
-                sql = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-                plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
-                assert "COVERING INDEX ix_card_user_due" in plan, plan
-                assert "SCAN card" not in plan, plan
+            # The queue head (counts and both picks) reads the learner's cards from the index
+            # alone, and looks up only the chosen card by its primary key.
+            params = study._queue_params(user, T0, (T0, T0 + timedelta(days=1)))
+            sql = (
+                study._queue_head("sqlite").params(**params).compile(db.engine, compile_kwargs={"literal_binds": True})
+            )
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert plan.count("COVERING INDEX ix_card_user_due") >= 3, plan  # counts, learning pick, review pick
+            assert "SEARCH card USING INTEGER PRIMARY KEY" in plan, plan
+            assert "SCAN card" not in plan, plan
         else:
             # A tiny test table makes any plan cheap; forbid sequential scans to see what is possible.
             connection.exec_driver_sql("SET enable_seqscan = off")
