@@ -206,8 +206,9 @@ class Question(Synced, Base):
 class User(Timestamped, Base):
     """A learner: credentials and study settings (steps in seconds, parameters None = FSRS defaults).
 
-    Flask-Login identifies a login by `get_id()`: we return the login session's token (set when the
-    session is loaded), so ending that session server-side logs out every copy of the cookie.
+    Flask-Login identifies a login by `get_id()`: the login session's token, set at login, so ending
+    that session server-side logs out every copy of the cookie. Later requests of that login load
+    an accounts.SessionUser instead of this model.
     """
 
     __tablename__ = "user_account"

@@ -26,11 +26,8 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(token: str) -> User | None:
-    user = accounts.session_user(db.session(), token)
-    if user is not None:
-        user.session_token = token
-    return user
+def load_user(token: str) -> accounts.SessionUser | None:
+    return accounts.session_user(db.session(), token)
 
 
 def _now() -> datetime:
@@ -110,7 +107,7 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("glossary.home"))
 
 
-def _settings_form(user: User, formdata: object = None) -> SettingsForm:
+def _settings_form(user: accounts.SessionUser, formdata: object = None) -> SettingsForm:
     form = (
         SettingsForm(formdata=formdata)
         if formdata is not None
@@ -157,7 +154,11 @@ def save_settings() -> ResponseReturnValue:
         timezone=form.timezone.data,
         day_start_hour=form.day_start_hour.data,
     )
-    accounts.update_settings(db.session(), current_user, values, _now())
+    try:
+        accounts.update_settings(db.session(), current_user.id, values, _now())
+    except accounts.AccountError as error:
+        form.desired_retention.errors.append(error.message)
+        return _settings_page(form, PasswordForm(formdata=None), DeleteAccountForm(formdata=None), 422)
     flash("Settings saved.", "success")
     return redirect(url_for("auth.settings"))
 
@@ -170,7 +171,7 @@ def change_password() -> ResponseReturnValue:
         try:
             accounts.change_password(
                 db.session(),
-                current_user,
+                current_user.id,
                 form.current_password.data,
                 form.new_password.data,
                 current_user.session_token,
@@ -190,7 +191,7 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate():
         try:
-            accounts.delete_account(db.session(), current_user, form.password.data)
+            accounts.delete_account(db.session(), current_user.id, form.password.data)
         except accounts.AccountError as error:
             form.password.errors.append(error.message)
         else:

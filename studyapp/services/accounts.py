@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyapp.models import LoginFailure, LoginSession, User
+from studyapp.services.prepared import Prepared
 from studyapp.services.writes import write_lock
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -165,18 +166,62 @@ def start_session(session: Session, user: User, now: datetime) -> str:
     return token
 
 
-# Runs on every request of a logged-in user: built once, loading the user alone.
-_SESSION_USER = (
-    select(User)
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user of a request, as Flask-Login's current_user: what pages and studying read.
+
+    A value, not an ORM object: loading it is a single prepared statement on every request, and
+    changing an account goes through the services below, which load the User they change.
+    Flask-Login identifies a login by `get_id()`: the login session's token, so ending that
+    session server-side logs out every copy of the cookie.
+    """
+
+    id: int
+    username: str
+    desired_retention: float
+    new_per_day: int
+    reviews_per_day: int
+    learning_steps: list[int]
+    relearning_steps: list[int]
+    maximum_interval: int
+    fsrs_parameters: list[float] | None
+    timezone: str
+    day_start_hour: int
+    session_token: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+# Runs on every request of a logged-in user.
+_SESSION_USER = Prepared(
+    select(
+        User.id,
+        User.username,
+        User.desired_retention,
+        User.new_per_day,
+        User.reviews_per_day,
+        User.learning_steps,
+        User.relearning_steps,
+        User.maximum_interval,
+        User.fsrs_parameters,
+        User.timezone,
+        User.day_start_hour,
+    )
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == bindparam("token_hash"))
     .limit(1)
 )
 
 
-def session_user(session: Session, token: str) -> User | None:
+def session_user(session: Session, token: str) -> SessionUser | None:
     """The user a session token belongs to, if that session still exists (one query)."""
-    return session.scalars(_SESSION_USER, {"token_hash": _token_hash(token)}).first()
+    row = _SESSION_USER.first(session.connection(), {"token_hash": _token_hash(token)})
+    return None if row is None else SessionUser(**row._asdict(), session_token=token)
 
 
 def end_session(session: Session, token: str) -> None:
@@ -185,8 +230,17 @@ def end_session(session: Session, token: str) -> None:
         session.commit()
 
 
-def change_password(session: Session, user: User, current: str, new: str, keep_token: str, now: datetime) -> None:
+def _user(session: Session, user_id: int, field: str) -> User:
+    """The account a request changes; it may have been deleted (in another tab) since the request began."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(field, "This account no longer exists.")
+    return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str, keep_token: str, now: datetime) -> None:
     """Change the password and end every other session of this user."""
+    user = _user(session, user_id, "current_password")
     if not _verify(user.password_hash, current):
         raise AccountError("current_password", "That is not your current password.")
     problem = password_problem(new, user.username)
@@ -203,8 +257,9 @@ def change_password(session: Session, user: User, current: str, new: str, keep_t
         session.commit()
 
 
-def delete_account(session: Session, user: User, password: str) -> None:
+def delete_account(session: Session, user_id: int, password: str) -> None:
     """Delete the user and, through cascades, their sessions, cards and review history."""
+    user = _user(session, user_id, "password")
     if not _verify(user.password_hash, password):
         raise AccountError("password", "That is not your password.")
     with write_lock(session):
@@ -223,8 +278,9 @@ class StudySettings:
     day_start_hour: int
 
 
-def update_settings(session: Session, user: User, settings: StudySettings, now: datetime) -> None:
+def update_settings(session: Session, user_id: int, settings: StudySettings, now: datetime) -> None:
     with write_lock(session):
+        user = _user(session, user_id, "desired_retention")
         user.desired_retention = settings.desired_retention
         user.new_per_day = settings.new_per_day
         user.reviews_per_day = settings.reviews_per_day

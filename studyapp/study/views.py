@@ -11,8 +11,7 @@ from flask_login import current_user, login_required
 from htmx_flask import request
 
 from studyapp.extensions import db
-from studyapp.models import User
-from studyapp.services import study
+from studyapp.services import accounts, study
 from studyapp.study.forms import AnswerForm, CardActionForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -22,9 +21,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _learner() -> User:
+def _learner() -> accounts.SessionUser:
     """The logged-in user itself: every attribute read through the current_user proxy costs a lookup."""
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return cast(accounts.SessionUser, current_user._get_current_object())  # type: ignore[attr-defined]
 
 
 def _render(notice: str | None = None, status: int = 200) -> Response:
