@@ -279,19 +279,12 @@ class Card(Base):
     __tablename__ = "card"
     __table_args__ = (
         UniqueConstraint("user_id", "question_id"),
-        # The review queue's index: a learner's cards by due time, carrying every column the
-        # queue filters and counts by, so today's counts and picks never read the table rows.
-        Index(
-            "ix_card_user_due",
-            "user_id",
-            "due",
-            "state",
-            "suspended",
-            "buried_until",
-            "introduced_at",
-            "last_review",
-            "stability",
-        ),
+        # The review queue's index: a learner's cards by state, then due time, carrying every column
+        # the queue filters and sorts by, so today's counts and picks are index ranges that never
+        # read the table rows.
+        Index("ix_card_user_queue", "user_id", "state", "due", "suspended", "buried_until", "last_review", "stability"),
+        # Cards introduced today (the new-card limit), and how many cards a learner has.
+        Index("ix_card_user_introduced", "user_id", "introduced_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

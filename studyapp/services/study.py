@@ -251,8 +251,9 @@ def _face(row: AnyRow) -> Face:
     )
 
 
-# Learning or relearning: FSRS-6 has no other state (a plain comparison: an IN list is expanded per query).
-_LEARNING_STATES = Card.state != scheduling.REVIEW
+# Learning or relearning (two equalities, not an IN list, which would be expanded per query): with
+# ix_card_user_queue leading on (user_id, state, due), both are ranges of the index.
+_LEARNING_STATES = or_(Card.state == scheduling.LEARNING, Card.state == scheduling.RELEARNING)
 _AVAILABLE = and_(Card.suspended.is_(False), or_(Card.buried_until.is_(None), Card.buried_until <= bindparam("now")))
 _FORWARD = aliased(Question, name="forward")
 _FORWARD_CARD = aliased(Card, name="forward_card")
@@ -304,22 +305,20 @@ _NEW_UP_TO_LIMIT = (
     .select_from(select(Question.id).where(_NEW_QUESTIONS).limit(bindparam("new_per_day", type_=Integer)).subquery())
     .scalar_subquery()
 )
-_INTRODUCED_TODAY = func.coalesce(func.sum(case((Card.introduced_at >= bindparam("day_start"), 1), else_=0)), 0)
 
-# Today's counts in one statement over the learner's cards (index only): learning due soon,
-# reviews due today, cards introduced today, reviews done today, and new cards up to the limit.
-_COUNT_NAMES = ("learning", "review_due", "introduced", "reviewed", "new")
-_COUNTS = select(
-    func.coalesce(
-        func.sum(case((and_(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE), 1), else_=0)), 0
-    ).label("learning"),
-    func.coalesce(
-        func.sum(
-            case((and_(Card.state == scheduling.REVIEW, Card.due < bindparam("day_end"), _AVAILABLE), 1), else_=0)
-        ),
-        0,
-    ).label("review_due"),
-    _INTRODUCED_TODAY.label("introduced"),
+
+def _count_cards(*conditions: Any) -> Any:
+    """How many of the learner's cards meet the conditions: a count over a range of an index."""
+    return (
+        select(func.count())
+        .select_from(CARD_TABLE)
+        .where(Card.user_id == bindparam("user_id"), *conditions)
+        .scalar_subquery()
+    )
+
+
+_INTRODUCED_TODAY = _count_cards(Card.introduced_at >= bindparam("day_start"))  # ix_card_user_introduced
+_REVIEWED_TODAY = (
     select(func.count())
     .where(
         ReviewLog.user_id == bindparam("user_id"),
@@ -327,18 +326,28 @@ _COUNTS = select(
         ReviewLog.state_before == scheduling.REVIEW,
     )
     .scalar_subquery()
-    .label("reviewed"),
+)
+
+# Today's counts in one statement, each a range of an index: learning due soon and reviews due
+# today (ix_card_user_queue), cards introduced today (ix_card_user_introduced), reviews done today
+# (ix_review_log_user_time), and new cards up to the limit.
+_COUNT_NAMES = ("learning", "review_due", "introduced", "reviewed", "new")
+_COUNTS = select(
+    _count_cards(_LEARNING_STATES, Card.due <= bindparam("ahead"), _AVAILABLE).label("learning"),
+    _count_cards(Card.state == scheduling.REVIEW, Card.due < bindparam("day_end"), _AVAILABLE).label("review_due"),
+    _INTRODUCED_TODAY.label("introduced"),
+    _REVIEWED_TODAY.label("reviewed"),
     case(
         (
             or_(
-                func.count() - _CARDS_ON_RETIRED >= _LIVE_FLASHCARDS,
+                _count_cards() - _CARDS_ON_RETIRED >= _LIVE_FLASHCARDS,
                 bindparam("new_per_day", type_=Integer) <= _INTRODUCED_TODAY,
             ),
             0,
         ),
         else_=_NEW_UP_TO_LIMIT,
     ).label("new"),
-).where(Card.user_id == bindparam("user_id"))
+)
 _NEW_PICK = (
     select(*_FACE_COLUMNS)
     .select_from(_FACES)
@@ -396,12 +405,11 @@ def _queue_head(dialect: str) -> Select[*tuple[Any, ...]]:
     The next card is a learning card due now, else the most overdue review while the day's
     review limit is not reached; its card and face columns are NULL when there is neither, and
     the caller then looks for a new card or a learning card due soon. The picks are chosen from
-    ix_card_user_due alone; only the chosen card is joined to its question.
+    ix_card_user_queue alone; only the chosen card is joined to its question.
     """
-    tally = _COUNTS.subquery("tally")
-    under_review_limit = tally.c.reviewed < bindparam("reviews_per_day", type_=Integer)
+    under_review_limit = bindparam("reviews_per_day", type_=Integer) > _REVIEWED_TODAY
     pick_id = func.coalesce(_LEARNING_DUE_NOW, case((under_review_limit, _most_overdue(dialect))))
-    head = select(tally, pick_id.label("pick_id")).subquery("head")
+    head = select(*_COUNTS.selected_columns, pick_id.label("pick_id")).subquery("head")
     picked = _with_face_sources(
         head.outerjoin(CARD_TABLE, Card.id == head.c.pick_id).outerjoin(Question, Card.question_id == Question.id)
     )
@@ -441,7 +449,7 @@ def counts(session: Session, user: Learner, now: datetime) -> Counts:
 
 
 def due_learning(user: Learner, until: datetime) -> Select[*tuple[Any, ...]]:
-    """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_due."""
+    """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_queue."""
     return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
 
 
