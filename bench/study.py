@@ -83,8 +83,8 @@ class Plan:
     timed_calls: int = 200
 
 
-FULL = Plan("full", users=1000, logs=2_000_000, run_s=15, read_s=10, scale=(10_000, 500_000), users_per_thread=2)
-QUICK = Plan("quick", users=50, logs=100_000, run_s=5, read_s=4, scale=(10_000, 100_000), users_per_thread=2)
+FULL = Plan("full", users=1000, logs=2_000_000, run_s=15, read_s=10, scale=(10_000, 500_000), users_per_thread=5)
+QUICK = Plan("quick", users=50, logs=100_000, run_s=5, read_s=4, scale=(10_000, 100_000), users_per_thread=3)
 
 
 def say(message: str) -> None:
