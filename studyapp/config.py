@@ -37,6 +37,24 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        return {}
+    options: dict[str, Any] = {
+        # A server can drop idle connections (a restart, a proxy's timeout): test each one as it is
+        # taken from the pool. A SQLite file cannot, and the test would cost a query per request.
+        "pool_pre_ping": True,
+    }
+    if database_url.startswith("postgresql"):
+        # psycopg prepares a statement the fifth time a connection runs it, but PostgreSQL keeps
+        # planning each execution afresh (a "custom plan") while it estimates that a generic plan
+        # costs more. For the review queue's statement that is 1.1 ms of planning for 0.3 ms of
+        # work, every time. Every statement of the app filters on ids and times, which a generic
+        # plan serves as well.
+        options["connect_args"] = {"options": "-c plan_cache_mode=force_generic_plan"}
+    return options
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The app's settings: defaults, then the environment, then explicit overrides (tests)."""
     overrides = dict(overrides or {})
@@ -50,9 +68,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     settings: dict[str, Any] = {
         "ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server can drop idle connections (a restart, a proxy's timeout): test each one as it is
-        # taken from the pool. A SQLite file cannot, and the test would cost a query per request.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "QUESTIONS_DIR": os.environ.get("QUESTIONS_DIR", str(PROJECT_ROOT / "questions")),
         "QUESTION_SEED": int(os.environ.get("QUESTION_SEED", "0")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -54,3 +54,17 @@ def test_migrations_match_the_models(app: Flask) -> None:
     with db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
+
+
+def test_postgresql_connections_plan_prepared_statements_once(app: Flask) -> None:
+    """Without this, PostgreSQL plans the review queue's statement afresh on every execution."""
+    with db.engine.connect() as connection:
+        mode = (
+            connection.execute(text("SHOW plan_cache_mode")).scalar()
+            if db.engine.dialect.name == "postgresql"
+            else None
+        )
+    if db.engine.dialect.name == "postgresql":
+        assert mode == "force_generic_plan"
+    else:
+        assert config.load(".", {"DATABASE_URL": "sqlite://"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
