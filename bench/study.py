@@ -741,6 +741,7 @@ class Result:
     stats: dict[str, int]
     server_cpu_ms: float  # CPU time of the gunicorn workers per request
     wrk_cpu_ms: float  # CPU time of the load generator per request
+    other_cpu_ms: float  # the rest of the machine's busy CPU time per request (the PostgreSQL server)
     ratio: float | None = None
 
 
@@ -769,10 +770,12 @@ def run_wrk(server: Server, backend: str, label: str, data: Path, seconds: int, 
     ]
     workers = server.worker_pids()
     server_cpu = cpu_seconds(workers)
+    machine_cpu = machine_busy_seconds()
     wrk_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     with RssSampler(server) as rss:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
     server_cpu = cpu_seconds(workers) - server_cpu
+    machine_cpu = machine_busy_seconds() - machine_cpu
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu_s = (wrk_after.ru_utime - wrk_cpu.ru_utime) + (wrk_after.ru_stime - wrk_cpu.ru_stime)
     out = done.stdout
@@ -803,7 +806,18 @@ def run_wrk(server: Server, backend: str, label: str, data: Path, seconds: int, 
         stats=stats,
         server_cpu_ms=1000 * server_cpu / max(requests, 1),
         wrk_cpu_ms=1000 * wrk_cpu_s / max(requests, 1),
+        other_cpu_ms=1000 * max(0.0, machine_cpu - server_cpu - wrk_cpu_s) / max(requests, 1),
     )
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent busy so far: /proc/stat's first line less idle and iowait."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:
@@ -913,7 +927,7 @@ def load_phase(backend: str, url: str, plan: Plan, users: int, folder: Path) -> 
 def print_results(results: list[Result]) -> None:
     header = (
         f"  {'backend':<10} {'run':<35} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'(409)':>6} {'ratio':>6} {'RSS MiB max/worker':>19} {'(sum)':>7} {'CPU ms/req app':>15} {'wrk':>5}"
+        f"{'errors':>7} {'(409)':>6} {'ratio':>6} {'RSS MiB max/worker':>19} {'(sum)':>7} {'CPU ms/req app':>15} {'wrk':>5} {'other':>6}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -922,7 +936,7 @@ def print_results(results: list[Result]) -> None:
         print(
             f"  {r.backend:<10} {r.label:<35} {r.rps:8.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} "
             f"{r.errors:7d} {r.conflicts:6d} {ratio} {r.rss_worker_mib:19.0f} {r.rss_total_mib:7.0f}"
-            f" {r.server_cpu_ms:15.2f} {r.wrk_cpu_ms:5.2f}"
+            f" {r.server_cpu_ms:15.2f} {r.wrk_cpu_ms:5.2f} {r.other_cpu_ms:6.2f}"
         )
 
 
@@ -1061,7 +1075,10 @@ def _run(plan: Plan, folder: Path, *, use_postgres: bool, started: float) -> int
         )
         print_results(results)
         print("  ratio: req/s over the mean of the baseline runs before and after it (same server, same run).")
-        print("  CPU ms/req: CPU time the gunicorn workers (app) and wrk used during the run, per request served.")
+        print(
+            "  CPU ms/req: CPU time the gunicorn workers (app), wrk and everything else on the machine (other:"
+            " the PostgreSQL server, for its runs) used during the run, per request served."
+        )
         print("  errors: non-2xx responses (409 = stale answer, counted) plus socket errors/timeouts.")
         for r in results:
             if r.label.startswith("answer"):
