@@ -42,6 +42,26 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    app.teardown_request(_end_read_transaction)
+
+
+def _end_read_transaction(error: BaseException | None) -> None:
+    """End a request's read transaction with COMMIT, not the ROLLBACK that closing the session sends.
+
+    Services commit their own writes, so what is left open after a successful request only read.
+    For a read the two are the same to the database, but psycopg discards every prepared
+    statement of the connection on ROLLBACK: PostgreSQL would then parse and plan each statement
+    of every request afresh. A failed request, or one holding unsaved ORM changes (a bug: nothing
+    should be saved by accident), is left to the rollback.
+    """
+    if error is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        try:
+            session.commit()
+        except Exception:
+            session.rollback()
 
 
 def register_blueprints(app: Flask) -> None:

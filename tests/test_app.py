@@ -8,7 +8,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import text
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
 
 from studyapp import config, create_app
 from studyapp.extensions import db
@@ -68,3 +69,33 @@ def test_postgresql_connections_plan_prepared_statements_once(app: Flask) -> Non
         assert mode == "force_generic_plan"
     else:
         assert config.load(".", {"DATABASE_URL": "sqlite://"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+def test_successful_requests_keep_prepared_statements(client: FlaskClient) -> None:
+    """A request's read transaction ends with COMMIT: on ROLLBACK psycopg would discard the
+    connection's prepared statements, and PostgreSQL would plan every statement afresh."""
+    for _ in range(8):  # psycopg prepares a statement on its fifth execution
+        assert client.get("/glossary?q=model").status_code == 200
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name != "postgresql":
+            return
+        prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+    assert prepared and prepared > 0
+
+
+def test_unsaved_changes_are_not_committed_at_the_end_of_a_request(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from studyapp import _end_read_transaction
+    from studyapp.models import User
+
+    now = datetime.now(UTC)
+    with app.test_request_context():
+        db.session.add(User(username="x", username_key="x", password_hash="x", created_at=now, updated_at=now))
+        _end_read_transaction(None)  # a pending ORM change is a bug, never saved by accident
+        db.session.remove()
+        db.session.execute(text("SELECT 1"))
+        _end_read_transaction(RuntimeError("failed request"))  # left to the rollback
+        assert db.session().in_transaction()
+        db.session.remove()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
