@@ -68,7 +68,7 @@ def test_postgresql_connections_plan_prepared_statements_once(app: Flask) -> Non
     if db.engine.dialect.name == "postgresql":
         assert mode == "force_generic_plan"
     else:
-        assert config.load(".", {"DATABASE_URL": "sqlite://"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+        assert config.load(".", {"DATABASE_URL": "sqlite://", "SECRET_KEY": "t"})["SQLALCHEMY_ENGINE_OPTIONS"] == {}
 
 
 def test_successful_requests_keep_prepared_statements(client: FlaskClient) -> None:
