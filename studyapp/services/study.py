@@ -442,12 +442,6 @@ def _tally(user: Learner, row: AnyRow) -> Counts:
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
-def counts(session: Session, user: Learner, now: datetime) -> Counts:
-    """Cards left today: new (up to the day's limit), learning due soon, reviews due today."""
-    row = session.connection().execute(_COUNTS, _queue_params(user, now, _day(user, now))).one()
-    return _tally(user, row)
-
-
 def due_learning(user: Learner, until: datetime) -> Select[*tuple[Any, ...]]:
     """The user's next learning or relearning card due by `until`: a range scan of ix_card_user_queue."""
     return _DUE_LEARNING.params(user_id=user.id, until=until, now=until)
@@ -570,7 +564,6 @@ _QUESTION_KNOWN = select(
     exists().where(Question.id == bindparam("question_id"), _FLASHCARD, Question.retired_at.is_(None))
 )
 _TOKEN_SEEN = select(exists().where(ReviewLog.token == bindparam("token"), ReviewLog.user_id == bindparam("user_id")))
-# SET columns come from the parameters' keys; card_id and shown_version name no column.
 # The columns an answer sets; an INSERT or UPDATE is prepared for exactly these.
 _ANSWER_COLUMNS = (
     "state",

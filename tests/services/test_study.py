@@ -373,7 +373,7 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
             )
         )
     db.session.commit()
-    assert study.counts(db.session, user, T0).new == 0
+    assert study.today(db.session, user, T0).counts.new == 0
 
     flashcards[0].retired_at = T0
     added = Question(
@@ -392,6 +392,6 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
     )
     db.session.add(added)
     db.session.commit()
-    assert study.counts(db.session, user, T0).new == 1
+    assert study.today(db.session, user, T0).counts.new == 1
     shown = study.today(db.session, user, T0).card
     assert shown is not None and shown.question.id == added.id and shown.queue == "new"
