@@ -355,12 +355,12 @@ _NEW_PICK = (
     .order_by(Question.study_order, Question.id)
     .limit(1)
 )
+# The learner's learning and relearning cards due by `until`, soonest first.
+_LEARNING_DUE_BY = and_(
+    Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("until"), _AVAILABLE
+)
 _DUE_LEARNING = (
-    select(*_CARD_COLUMNS, *_FACE_COLUMNS)
-    .select_from(_CARD_FACES)
-    .where(Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("until"), _AVAILABLE)
-    .order_by(Card.due)
-    .limit(1)
+    select(*_CARD_COLUMNS, *_FACE_COLUMNS).select_from(_CARD_FACES).where(_LEARNING_DUE_BY).order_by(Card.due).limit(1)
 )
 
 
@@ -390,13 +390,7 @@ def _most_overdue(dialect: str) -> Any:
     )
 
 
-_LEARNING_DUE_NOW = (
-    select(Card.id)
-    .where(Card.user_id == bindparam("user_id"), _LEARNING_STATES, Card.due <= bindparam("now"), _AVAILABLE)
-    .order_by(Card.due)
-    .limit(1)
-    .scalar_subquery()
-)
+_LEARNING_DUE_NOW = select(Card.id).where(_LEARNING_DUE_BY).order_by(Card.due).limit(1).scalar_subquery()
 
 
 def _queue_head(dialect: str) -> Select[*tuple[Any, ...]]:
@@ -426,6 +420,7 @@ def _queue_params(user: Learner, now: datetime, day: tuple[datetime, datetime]) 
     return {
         "user_id": user.id,
         "now": now,
+        "until": now,  # learning cards due now; learning ahead passes now + LEARN_AHEAD
         "ahead": now + LEARN_AHEAD,
         "day_start": day_start,
         "day_end": day_end,
