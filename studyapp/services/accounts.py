@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -197,21 +197,9 @@ class SessionUser:
         return self.session_token
 
 
-# Runs on every request of a logged-in user.
+# Runs on every request of a logged-in user: the User columns a SessionUser holds.
 _SESSION_USER = Prepared(
-    select(
-        User.id,
-        User.username,
-        User.desired_retention,
-        User.new_per_day,
-        User.reviews_per_day,
-        User.learning_steps,
-        User.relearning_steps,
-        User.maximum_interval,
-        User.fsrs_parameters,
-        User.timezone,
-        User.day_start_hour,
-    )
+    select(*(getattr(User, f.name) for f in fields(SessionUser) if f.name != "session_token"))
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == bindparam("token_hash"))
     .limit(1)
