@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, render_template
@@ -60,7 +61,8 @@ def _end_read_transaction(error: BaseException | None) -> None:
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         try:
             session.commit()
-        except Exception:
+        except Exception:  # the response is already made; the rollback at close ends the transaction
+            logging.getLogger(__name__).exception("could not end a read transaction with COMMIT")
             session.rollback()
 
 
