@@ -166,3 +166,25 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"NOTE: the PostgreSQL runs were skipped ({_postgres_skip_reason[0]}); only SQLite was tested.",
             yellow=True,
         )
+
+
+def review_card(
+    user_id: int, question_id: int, *, due: datetime, last_review: datetime, stability: float, **columns: Any
+) -> Any:
+    """A card in the review state, added to the session (not committed), for tests that need one."""
+    from studyapp.core import scheduling
+    from studyapp.models import Card
+
+    card = Card(
+        user_id=user_id,
+        question_id=question_id,
+        state=scheduling.REVIEW,
+        step=None,
+        stability=stability,
+        difficulty=5.0,
+        due=due,
+        last_review=last_review,
+        **{"introduced_at": last_review, **columns},
+    )
+    db.session.add(card)
+    return card

@@ -18,7 +18,7 @@ from studyapp.extensions import db
 from studyapp.models import Card, Question, ReviewLog, User
 from studyapp.services import study
 from studyapp.services.accounts import hash_password
-from tests.conftest import FIXTURE_BANK, import_bank
+from tests.conftest import FIXTURE_BANK, import_bank, review_card
 
 # A copy of shared/fsrs-reference.json: 22 rating sequences with the states fsrs 6.3.2 produces.
 REFERENCE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "fsrs-reference.json").read_text())
@@ -153,18 +153,13 @@ def test_reviews_over_the_daily_maximum_come_lowest_retrievability_first(bank: F
         select(Question.id).where(Question.kind == TERM_TO_DEFINITION).order_by(Question.id).limit(2)
     ).all()
     for qid, stability in zip(question_ids, (30.0, 2.0), strict=True):
-        db.session.add(
-            Card(
-                user_id=user.id,
-                question_id=qid,
-                state=scheduling.REVIEW,
-                step=None,
-                stability=stability,
-                difficulty=5.0,
-                due=T0 - timedelta(days=1),
-                last_review=T0 - timedelta(days=10),
-                introduced_at=T0 - timedelta(days=20),
-            )
+        review_card(
+            user.id,
+            qid,
+            due=T0 - timedelta(days=1),
+            last_review=T0 - timedelta(days=10),
+            stability=stability,
+            introduced_at=T0 - timedelta(days=20),
         )
     db.session.commit()
     today = study.today(db.session, user, T0)
@@ -356,21 +351,8 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
     user = make_user()
     flashcards = db.session.scalars(select(Question).where(Question.study_order > 0).order_by(Question.id)).all()
     for q in flashcards:
-        db.session.add(
-            Card(
-                user_id=user.id,
-                question_id=q.id,
-                state=scheduling.REVIEW,
-                step=None,
-                stability=30.0,
-                difficulty=5.0,
-                due=T0 + timedelta(days=20),
-                last_review=T0 - timedelta(days=10),
-                introduced_at=T0 - timedelta(days=10),
-                reps=3,
-                lapses=0,
-                version=1,
-            )
+        review_card(
+            user.id, q.id, due=T0 + timedelta(days=20), last_review=T0 - timedelta(days=10), stability=30.0, reps=3
         )
     db.session.commit()
     assert study.today(db.session, user, T0).counts.new == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from studyapp.extensions import db
 from studyapp.models import Card, Question, ReviewLog, User
-from tests.conftest import QueryCounter
+from tests.conftest import QueryCounter, review_card
 from tests.views.test_auth import register
 
 HX = {"HX-Request": "true"}
@@ -160,27 +160,18 @@ def test_an_answer_takes_at_most_five_statements(learner: FlaskClient, count_que
 def test_a_review_answer_request_takes_five_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
     """The whole request, on a day of reviews: the session's user, the card, its update, the log
     row, and one statement for the counts and the next card."""
-    from studyapp.core import scheduling
-
     user_id = db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1))
     now = datetime.now(UTC)
     questions = db.session.scalars(select(Question.id).where(Question.study_order > 0).limit(3)).all()
     for question_id in questions:
-        db.session.add(
-            Card(
-                user_id=user_id,
-                question_id=question_id,
-                state=scheduling.REVIEW,
-                step=None,
-                stability=5.0,
-                difficulty=5.0,
-                due=now - timedelta(days=1),
-                last_review=now - timedelta(days=6),
-                introduced_at=now - timedelta(days=30),
-                reps=4,
-                lapses=0,
-                version=1,
-            )
+        review_card(
+            user_id,
+            question_id,
+            due=now - timedelta(days=1),
+            last_review=now - timedelta(days=6),
+            stability=5.0,
+            introduced_at=now - timedelta(days=30),
+            reps=4,
         )
     db.session.commit()
     shown = fields(learner.get("/study", headers=HX).get_data(as_text=True))
