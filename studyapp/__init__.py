@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from studyapp import config
 from studyapp.extensions import csrf, db, htmx, login_manager, migrate
+from studyapp.services import accounts
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +44,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    login_manager.user_loader(lambda token: accounts.session_user(db.session(), token))
+    accounts.set_password_cost(
+        app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"], app.config["ARGON2_PARALLELISM"]
+    )
     app.teardown_request(_end_read_transaction)
 
 

@@ -78,7 +78,14 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         "GLOSSARY_SEARCH_LIMIT": 50,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Argon2id cost for new password hashes: RFC 9106's second profile (3 passes over 64 MiB, 4
+        # lanes) by default; the test profile hashes in microseconds, since tests log in often.
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", "65536")),
+        "ARGON2_PARALLELISM": int(os.environ.get("ARGON2_PARALLELISM", "4")),
     }
+    if overrides.get("TESTING"):
+        settings.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=64, ARGON2_PARALLELISM=1)
     if "SECRET_KEY" not in overrides:
         settings["SECRET_KEY"] = _secret_key(instance, production)
     settings.update(overrides)

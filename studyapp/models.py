@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from studyapp.core.settings import COLUMN_NAMES, LearnerSettings
 from studyapp.extensions import Base
 
 
@@ -203,16 +204,16 @@ class Question(Synced, Base):
         return self.term.basis if self.term is not None else "supplementary"
 
 
-class User(Timestamped, Base):
-    """A learner: credentials and study settings (steps in seconds, parameters None = FSRS defaults).
+_DEFAULT_SETTINGS = LearnerSettings()
 
-    Flask-Login identifies a login by `get_id()`: the login session's token, set at login, so ending
-    that session server-side logs out every copy of the cookie. Later requests of that login load
-    an accounts.SessionUser instead of this model.
+
+class User(Timestamped, Base):
+    """A learner: credentials and study settings, one column per field of core.settings.LearnerSettings.
+
+    Requests see the logged-in learner as an accounts.SessionUser value, never as this model.
     """
 
     __tablename__ = "user_account"
-    session_token = ""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40))
@@ -220,23 +221,19 @@ class User(Timestamped, Base):
     username_key: Mapped[str] = mapped_column(String(40), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    desired_retention: Mapped[float] = mapped_column(default=0.9)
-    new_per_day: Mapped[int] = mapped_column(default=20)
-    reviews_per_day: Mapped[int] = mapped_column(default=200)
-    learning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [60, 600])
-    relearning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [600])
-    maximum_interval: Mapped[int] = mapped_column(default=36500)
+    desired_retention: Mapped[float] = mapped_column(default=_DEFAULT_SETTINGS.desired_retention)
+    new_per_day: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.new_per_day)
+    reviews_per_day: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.reviews_per_day)
+    learning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(_DEFAULT_SETTINGS.learning_steps))
+    relearning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: list(_DEFAULT_SETTINGS.relearning_steps))
+    maximum_interval: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.maximum_interval)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON, default=None)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    day_start_hour: Mapped[int] = mapped_column(default=4)
+    timezone: Mapped[str] = mapped_column(String(64), default=_DEFAULT_SETTINGS.timezone)
+    day_start_hour: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.day_start_hour)
 
-    # The four members Flask-Login asks of a user object.
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def get_id(self) -> str:
-        return self.session_token
+    @property
+    def settings(self) -> LearnerSettings:
+        return LearnerSettings.from_columns({name: getattr(self, name) for name in COLUMN_NAMES})
 
 
 class LoginSession(Base):

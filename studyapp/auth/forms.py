@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from dataclasses import replace
+from decimal import Decimal
 from functools import cache
 
 from flask_wtf import FlaskForm
@@ -19,12 +21,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from studyapp.core.settings import COLUMN_NAMES, RETENTION_RANGE, LearnerSettings
+
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_steps(text: str) -> list[int]:
-    """'1m 10m' -> [60, 600]. Raises ValueError with a message a learner can act on."""
+def parse_steps(text: str) -> tuple[int, ...]:
+    """'1m 10m' -> (60, 600). Raises ValueError with a message a learner can act on."""
     steps = []
     for part in text.split():
         match = _STEP.match(part.lower())
@@ -36,10 +40,10 @@ def parse_steps(text: str) -> list[int]:
         steps.append(seconds)
     if len(steps) > 10:
         raise ValueError("Use at most 10 steps.")
-    return steps
+    return tuple(steps)
 
 
-def format_steps(steps: list[int]) -> str:
+def format_steps(steps: tuple[int, ...]) -> str:
     parts = []
     for seconds in steps:
         for unit in ("h", "m", "s"):
@@ -91,12 +95,19 @@ class DeleteAccountForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    """The learner's study settings: each field is named after the LearnerSettings field it edits."""
+
     desired_retention = DecimalField(
         "Desired retention",
         places=2,
         validators=[
             InputRequired(message="Enter a desired retention."),
-            NumberRange(min=0.70, max=0.97, message="Choose a retention between 0.70 and 0.97."),
+            # Decimals against Decimals: Decimal("0.97") is larger than the float 0.97.
+            NumberRange(
+                min=Decimal(str(RETENTION_RANGE[0])),
+                max=Decimal(str(RETENTION_RANGE[1])),
+                message=f"Choose a retention between {RETENTION_RANGE[0]:.2f} and {RETENTION_RANGE[1]:.2f}.",
+            ),
         ],
     )
     new_per_day = IntegerField(
@@ -129,3 +140,20 @@ class SettingsForm(FlaskForm):
             raise ValidationError(str(exc)) from None
 
     validate_relearning_steps = validate_learning_steps
+
+    @classmethod
+    def from_settings(cls, settings: LearnerSettings) -> SettingsForm:
+        """The form filled in from a learner's settings (not from the request)."""
+        data = {name: getattr(settings, name) for name in COLUMN_NAMES if name in cls.__dict__}
+        data["desired_retention"] = Decimal(str(settings.desired_retention))
+        data["learning_steps"] = format_steps(settings.learning_steps)
+        data["relearning_steps"] = format_steps(settings.relearning_steps)
+        return cls(formdata=None, data=data)
+
+    def to_settings(self, current: LearnerSettings) -> LearnerSettings:
+        """The validated form's values over the learner's current settings (fields it lacks are kept)."""
+        values = {name: self[name].data for name in COLUMN_NAMES if name in self}
+        values["desired_retention"] = float(self.desired_retention.data)
+        values["learning_steps"] = parse_steps(self.learning_steps.data or "")
+        values["relearning_steps"] = parse_steps(self.relearning_steps.data or "")
+        return replace(current, **values)

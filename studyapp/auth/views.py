@@ -8,26 +8,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
-from studyapp.auth.forms import (
-    DeleteAccountForm,
-    LoginForm,
-    PasswordForm,
-    RegisterForm,
-    SettingsForm,
-    format_steps,
-    parse_steps,
-)
-from studyapp.extensions import db, login_manager
+from studyapp.auth.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm, SettingsForm
+from studyapp.extensions import db
 from studyapp.models import User
 from studyapp.services import accounts
+from studyapp.services.accounts import Reason
 
 bp = Blueprint("auth", __name__)
-
-
-@login_manager.user_loader
-def load_user(token: str) -> accounts.SessionUser | None:
-    return accounts.session_user(db.session(), token)
 
 
 def _now() -> datetime:
@@ -46,8 +35,16 @@ def safe_next(target: str | None) -> str:
 
 def _log_in(user: User) -> None:
     session.clear()  # a fresh session at login: nothing carried over from before
-    user.session_token = accounts.start_session(db.session(), user, _now())
-    login_user(user)
+    login_user(accounts.start_session(db.session(), user, _now()))
+
+
+def _show_error(form: FlaskForm, error: accounts.AccountError, fields: dict[Reason, str]) -> None:
+    """Put a service's refusal on the form field it concerns, or above the form."""
+    name = fields.get(error.reason)
+    if name is None:
+        form.form_errors.append(error.message)
+    else:
+        form[name].errors.append(error.message)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -58,7 +55,7 @@ def register() -> ResponseReturnValue:
         try:
             user = accounts.register(db.session(), form.username.data, form.email.data, form.password.data, _now())
         except accounts.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+            _show_error(form, error, {Reason.WEAK_PASSWORD: "password", Reason.USERNAME_TAKEN: "username"})
         else:
             _log_in(user)
             flash("Welcome! Your first cards are ready.", "success")
@@ -107,24 +104,8 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("glossary.home"))
 
 
-def _settings_form(user: accounts.SessionUser, formdata: object = None) -> SettingsForm:
-    form = (
-        SettingsForm(formdata=formdata)
-        if formdata is not None
-        else SettingsForm(
-            formdata=None,
-            data={
-                "desired_retention": user.desired_retention,
-                "new_per_day": user.new_per_day,
-                "reviews_per_day": user.reviews_per_day,
-                "learning_steps": format_steps(user.learning_steps),
-                "relearning_steps": format_steps(user.relearning_steps),
-                "timezone": user.timezone,
-                "day_start_hour": user.day_start_hour,
-            },
-        )
-    )
-    return form
+def _settings_form(user: accounts.SessionUser) -> SettingsForm:
+    return SettingsForm.from_settings(user.settings)
 
 
 def _settings_page(
@@ -142,22 +123,13 @@ def settings() -> ResponseReturnValue:
 @bp.post("/settings")
 @login_required
 def save_settings() -> ResponseReturnValue:
-    form = _settings_form(current_user, request.form)
+    form = SettingsForm()
     if not form.validate():
         return _settings_page(form, PasswordForm(formdata=None), DeleteAccountForm(formdata=None), 422)
-    values = accounts.StudySettings(
-        desired_retention=float(form.desired_retention.data),
-        new_per_day=form.new_per_day.data,
-        reviews_per_day=form.reviews_per_day.data,
-        learning_steps=parse_steps(form.learning_steps.data or ""),
-        relearning_steps=parse_steps(form.relearning_steps.data or ""),
-        timezone=form.timezone.data,
-        day_start_hour=form.day_start_hour.data,
-    )
     try:
-        accounts.update_settings(db.session(), current_user.id, values, _now())
+        accounts.update_settings(db.session(), current_user.id, form.to_settings(current_user.settings), _now())
     except accounts.AccountError as error:
-        form.desired_retention.errors.append(error.message)
+        _show_error(form, error, {})
         return _settings_page(form, PasswordForm(formdata=None), DeleteAccountForm(formdata=None), 422)
     flash("Settings saved.", "success")
     return redirect(url_for("auth.settings"))
@@ -178,7 +150,7 @@ def change_password() -> ResponseReturnValue:
                 _now(),
             )
         except accounts.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+            _show_error(form, error, {Reason.WRONG_PASSWORD: "current_password", Reason.WEAK_PASSWORD: "new_password"})
         else:
             flash("Password changed. Your other sessions have been logged out.", "success")
             return redirect(url_for("auth.settings"))
@@ -193,7 +165,7 @@ def delete_account() -> ResponseReturnValue:
         try:
             accounts.delete_account(db.session(), current_user.id, form.password.data)
         except accounts.AccountError as error:
-            form.password.errors.append(error.message)
+            _show_error(form, error, {Reason.WRONG_PASSWORD: "password"})
         else:
             logout_user()
             session.clear()

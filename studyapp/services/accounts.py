@@ -2,17 +2,19 @@
 
 Passwords follow OWASP ASVS: at least 8 characters, any Unicode, long passphrases welcome, no
 composition rules, the 30,000 most common passwords refused. They are hashed with Argon2id
-(argon2-cffi's RFC 9106 defaults: 3 passes over 64 MiB). A login session is a row holding the hash
+(by default argon2-cffi's RFC 9106 profile: 3 passes over 64 MiB; `set_password_cost` takes the
+app's configured cost, which the test profile sets cheap). A login session is a row holding the hash
 of a random token that the cookie carries, so logging out or changing the password ends sessions
 on the server, not only in one browser.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -22,9 +24,10 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from studyapp.core.settings import COLUMN_NAMES, LearnerSettings
 from studyapp.models import LoginFailure, LoginSession, User
 from studyapp.services.prepared import Prepared
-from studyapp.services.writes import write_lock
+from studyapp.services.transaction import writing
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -32,12 +35,29 @@ ACCOUNT_FAILURES, ADDRESS_FAILURES = 5, 20
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
-    """A request about an account that cannot be honoured; `field` names the form field."""
+def set_password_cost(time_cost: int, memory_kib: int, parallelism: int) -> None:
+    """Hash new passwords at this Argon2id cost (existing hashes verify at their own, and are rehashed at login)."""
+    global _hasher
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != (time_cost, memory_kib, parallelism):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        _dummy_hash.cache_clear()
 
-    def __init__(self, field: str, message: str) -> None:
+
+class Reason(enum.Enum):
+    """Why an account request was refused; the view decides which form field shows it."""
+
+    USERNAME_TAKEN = "username_taken"
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 (a reason, not a password)
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105
+    ACCOUNT_GONE = "account_gone"
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be honoured, with a message for the learner."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
         super().__init__(message)
-        self.field = field
+        self.reason = reason
         self.message = message
 
 
@@ -96,7 +116,7 @@ def register(session: Session, username: str, email: str | None, password: str, 
     key = username_key(username)
     problem = password_problem(password, username)
     if problem:
-        raise AccountError("password", problem)
+        raise AccountError(Reason.WEAK_PASSWORD, problem)
     user = User(
         username=username.strip(),
         username_key=key,
@@ -105,13 +125,11 @@ def register(session: Session, username: str, email: str | None, password: str, 
         created_at=now,
         updated_at=now,
     )
-    with write_lock(session):
-        session.add(user)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise AccountError("username", "That username is taken; choose another.") from None
+    try:
+        with writing(session):
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(Reason.USERNAME_TAKEN, "That username is taken; choose another.") from None
     return user
 
 
@@ -139,31 +157,21 @@ def authenticate(session: Session, username: str, password: str, address: str, n
     _throttle(session, key, address, now)
     user = session.scalars(select(User).where(User.username_key == key)).first()
     if user is not None and _verify(user.password_hash, password):
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        with write_lock(session):
+        rehashed = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None
+        with writing(session):  # hashing (tens of ms) is done before the lock is taken
+            if rehashed is not None:
+                user.password_hash = rehashed
             session.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
-            session.commit()
         return user
     if user is None:
         _verify(_dummy_hash(), password)
-    with write_lock(session):
+    with writing(session):
         session.add(LoginFailure(username_key=key[:40], address=address[:64], failed_at=now))
-        session.commit()
     return None
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_session(session: Session, user: User, now: datetime) -> str:
-    """A new login session for `user`; returns the token to keep in the cookie."""
-    token = secrets.token_urlsafe(32)
-    with write_lock(session):
-        session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
-        session.commit()
-    return token
 
 
 @dataclass(frozen=True)
@@ -178,15 +186,7 @@ class SessionUser:
 
     id: int
     username: str
-    desired_retention: float
-    new_per_day: int
-    reviews_per_day: int
-    learning_steps: list[int]
-    relearning_steps: list[int]
-    maximum_interval: int
-    fsrs_parameters: list[float] | None
-    timezone: str
-    day_start_hour: int
+    settings: LearnerSettings
     session_token: str
 
     is_authenticated = True
@@ -197,9 +197,17 @@ class SessionUser:
         return self.session_token
 
 
+def start_session(session: Session, user: User, now: datetime) -> SessionUser:
+    """A new login session for `user`: the SessionUser whose token the cookie keeps."""
+    token = secrets.token_urlsafe(32)
+    with writing(session):
+        session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
+    return SessionUser(id=user.id, username=user.username, settings=user.settings, session_token=token)
+
+
 # Runs on every request of a logged-in user: the User columns a SessionUser holds.
 _SESSION_USER = Prepared(
-    select(*(getattr(User, f.name) for f in fields(SessionUser) if f.name != "session_token"))
+    select(User.id, User.username, *(getattr(User, name) for name in COLUMN_NAMES))
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == bindparam("token_hash"))
     .limit(1)
@@ -209,72 +217,58 @@ _SESSION_USER = Prepared(
 def session_user(session: Session, token: str) -> SessionUser | None:
     """The user a session token belongs to, if that session still exists (one query)."""
     row = _SESSION_USER.first(session.connection(), {"token_hash": _token_hash(token)})
-    return None if row is None else SessionUser(**row._asdict(), session_token=token)
+    if row is None:
+        return None
+    return SessionUser(
+        id=row.id, username=row.username, settings=LearnerSettings.from_columns(row._asdict()), session_token=token
+    )
 
 
 def end_session(session: Session, token: str) -> None:
-    with write_lock(session):
+    with writing(session):
         session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
-        session.commit()
 
 
-def _user(session: Session, user_id: int, field: str) -> User:
+def _user(session: Session, user_id: int) -> User:
     """The account a request changes; it may have been deleted (in another tab) since the request began."""
     user = session.get(User, user_id)
     if user is None:
-        raise AccountError(field, "This account no longer exists.")
+        raise AccountError(Reason.ACCOUNT_GONE, "This account no longer exists.")
     return user
 
 
 def change_password(session: Session, user_id: int, current: str, new: str, keep_token: str, now: datetime) -> None:
     """Change the password and end every other session of this user."""
-    user = _user(session, user_id, "current_password")
+    user = _user(session, user_id)
     if not _verify(user.password_hash, current):
-        raise AccountError("current_password", "That is not your current password.")
+        raise AccountError(Reason.WRONG_PASSWORD, "That is not your current password.")
     problem = password_problem(new, user.username)
     if problem:
-        raise AccountError("new_password", problem)
-    with write_lock(session):
-        user.password_hash = hash_password(new)
+        raise AccountError(Reason.WEAK_PASSWORD, problem)
+    new_hash = hash_password(new)
+    with writing(session):
+        user.password_hash = new_hash
         user.updated_at = now
         session.execute(
             delete(LoginSession).where(
                 LoginSession.user_id == user.id, LoginSession.token_hash != _token_hash(keep_token)
             )
         )
-        session.commit()
 
 
 def delete_account(session: Session, user_id: int, password: str) -> None:
     """Delete the user and, through cascades, their sessions, cards and review history."""
-    user = _user(session, user_id, "password")
+    user = _user(session, user_id)
     if not _verify(user.password_hash, password):
-        raise AccountError("password", "That is not your password.")
-    with write_lock(session):
+        raise AccountError(Reason.WRONG_PASSWORD, "That is not your password.")
+    with writing(session):
         session.delete(user)
-        session.commit()
 
 
-@dataclass(frozen=True)
-class StudySettings:
-    desired_retention: float
-    new_per_day: int
-    reviews_per_day: int
-    learning_steps: list[int]
-    relearning_steps: list[int]
-    timezone: str
-    day_start_hour: int
-
-
-def update_settings(session: Session, user_id: int, settings: StudySettings, now: datetime) -> None:
-    with write_lock(session):
-        user = _user(session, user_id, "desired_retention")
-        user.desired_retention = settings.desired_retention
-        user.new_per_day = settings.new_per_day
-        user.reviews_per_day = settings.reviews_per_day
-        user.learning_steps = settings.learning_steps
-        user.relearning_steps = settings.relearning_steps
-        user.timezone = settings.timezone
-        user.day_start_hour = settings.day_start_hour
+def update_settings(session: Session, user_id: int, settings: LearnerSettings, now: datetime) -> None:
+    """Save the learner's settings: every column of LearnerSettings, from one mapping."""
+    with writing(session):
+        user = _user(session, user_id)
+        for name, value in settings.to_columns().items():
+            setattr(user, name, value)
         user.updated_at = now
-        session.commit()

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from studyapp.core import scheduling
 from studyapp.core.generation import DEFINITION_TO_TERM, FLASHCARD_KINDS, TERM_TO_DEFINITION
+from studyapp.core.settings import LearnerSettings
 from studyapp.models import Article, Card, KeyPoint, Question, ReviewLog, Term
 from studyapp.services.prepared import Prepared
 from studyapp.services.writes import write_lock
@@ -51,39 +52,12 @@ AnyRow = Any
 
 
 class Learner(Protocol):
-    """What studying reads of a user: the request's accounts.SessionUser, or a models.User."""
+    """Who studies: the request's accounts.SessionUser, or a models.User (both carry their settings)."""
 
     @property
     def id(self) -> int: ...
     @property
-    def desired_retention(self) -> float: ...
-    @property
-    def new_per_day(self) -> int: ...
-    @property
-    def reviews_per_day(self) -> int: ...
-    @property
-    def learning_steps(self) -> list[int]: ...
-    @property
-    def relearning_steps(self) -> list[int]: ...
-    @property
-    def maximum_interval(self) -> int: ...
-    @property
-    def fsrs_parameters(self) -> list[float] | None: ...
-    @property
-    def timezone(self) -> str: ...
-    @property
-    def day_start_hour(self) -> int: ...
-
-
-def settings_of(user: Learner, fuzz: bool = True) -> scheduling.Settings:
-    return scheduling.Settings(
-        fuzz=fuzz,
-        desired_retention=user.desired_retention,
-        learning_steps=tuple(user.learning_steps),
-        relearning_steps=tuple(user.relearning_steps),
-        maximum_interval=user.maximum_interval,
-        parameters=tuple(user.fsrs_parameters) if user.fsrs_parameters else None,
-    )
+    def settings(self) -> LearnerSettings: ...
 
 
 def _state_of(card: AnyRow | None) -> scheduling.CardState:
@@ -178,7 +152,7 @@ class Today:
 
 
 def _day(user: Learner, now: datetime) -> tuple[datetime, datetime]:
-    return scheduling.study_day(now, user.timezone, user.day_start_hour)
+    return user.settings.study_day(now)
 
 
 # The review queue and the answer step run Core statements built once, with named parameters, as
@@ -424,16 +398,16 @@ def _queue_params(user: Learner, now: datetime, day: tuple[datetime, datetime]) 
         "ahead": now + LEARN_AHEAD,
         "day_start": day_start,
         "day_end": day_end,
-        "new_per_day": user.new_per_day,
-        "reviews_per_day": user.reviews_per_day,
+        "new_per_day": user.settings.new_per_day,
+        "reviews_per_day": user.settings.reviews_per_day,
         "now_days": now.timestamp() / 86400.0 + 2440587.5,
     }
 
 
 def _tally(user: Learner, row: AnyRow) -> Counts:
     learning, review_due, introduced, reviewed, new = (int(getattr(row, name) or 0) for name in _COUNT_NAMES)
-    review = max(0, min(review_due, user.reviews_per_day - reviewed))
-    new_left = max(0, user.new_per_day - introduced)
+    review = max(0, min(review_due, user.settings.reviews_per_day - reviewed))
+    new_left = max(0, user.settings.new_per_day - introduced)
     return Counts(new=min(new, new_left), learning=learning, review=review)
 
 
@@ -475,7 +449,7 @@ def show(user: Learner, row: AnyRow, queue: str, now: datetime) -> ShownCard:
     """A picked row as the page shows it; a row without card columns is a new card."""
     card = row if "version" in row._fields else None
     face = _face(row)
-    settings = settings_of(user)
+    settings = user.settings.scheduler()
     state = _state_of(card)
     seed = fuzz_seed(user.id, face.id, card.reps if card else 0)
     intervals = scheduling.preview(settings, state, now, seed)
@@ -641,7 +615,9 @@ def answer(
 
     before = _state_of(card)
     reps = card.reps if card else 0
-    outcome = scheduling.review(settings_of(user, fuzz), before, rating, now, fuzz_seed(user.id, question_id, reps))
+    outcome = scheduling.review(
+        user.settings.scheduler(fuzz), before, rating, now, fuzz_seed(user.id, question_id, reps)
+    )
     after = outcome.card
     lapsed = before.state == scheduling.REVIEW and not before.is_new and rating == scheduling.AGAIN
     lapses = (card.lapses if card else 0) + (1 if lapsed else 0)

@@ -94,10 +94,10 @@ def test_login_session_user_is_one_prepared_statement(app: Flask) -> None:
     from studyapp.services import accounts
 
     user_id = _add_user("ada")
-    token = accounts.start_session(db.session(), db.session.get(User, user_id), T0)  # type: ignore[arg-type]
+    token = accounts.start_session(db.session(), db.session.get(User, user_id), T0).session_token  # type: ignore[arg-type]
     learner = accounts.session_user(db.session(), token)
     assert learner is not None and learner.id == user_id and learner.get_id() == token
-    assert learner.learning_steps == [60, 600] and learner.timezone == "UTC"
+    assert learner.settings.learning_steps == (60, 600) and learner.settings.timezone == "UTC"
     db.session.execute(
         LoginSession.__table__.delete().where(LoginSession.user_id == user_id)  # type: ignore[attr-defined]
     )
