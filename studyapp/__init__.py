@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from studyapp import config
+from studyapp import config, database, web
+from studyapp.core.generation import KIND_LABELS
+from studyapp.core.scheduling import Rating, format_interval
 from studyapp.extensions import csrf, db, htmx, login_manager, migrate
 from studyapp.services import accounts
 
@@ -33,42 +33,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_error_pages(app)
+    register_template_globals(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     import studyapp.models  # noqa: F401  (register the tables on the metadata)
 
-    db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "studyapp" / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(lambda token: accounts.session_user(db.session(), token))
+    login_manager.unauthorized_handler(web.login_required_response)
     accounts.set_password_cost(
         app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"], app.config["ARGON2_PARALLELISM"]
     )
-    app.teardown_request(_end_read_transaction)
-
-
-def _end_read_transaction(error: BaseException | None) -> None:
-    """End a request's read transaction with COMMIT, not the ROLLBACK that closing the session sends.
-
-    Services commit their own writes, so what is left open after a successful request only read.
-    For a read the two are the same to the database, but psycopg discards every prepared
-    statement of the connection on ROLLBACK: PostgreSQL would then parse and plan each statement
-    of every request afresh. A failed request, or one holding unsaved ORM changes (a bug: nothing
-    should be saved by accident), is left to the rollback.
-    """
-    if error is not None or not db.session.registry.has():
-        return
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        try:
-            session.commit()
-        except Exception:  # the response is already made; the rollback at close ends the transaction
-            logging.getLogger(__name__).exception("could not end a read transaction with COMMIT")
-            session.rollback()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -87,34 +68,40 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(questions)
 
 
+_ERRORS = {
+    400: ("Bad request", "The request could not be read."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This page does not accept that."),
+    429: ("Too many requests", "Wait a moment, then try again."),
+    500: ("Something went wrong", "The error was logged. Nothing you entered was lost."),
+}
+
+
 def register_error_pages(app: Flask) -> None:
-    def page(code: int, title: str, message: str) -> Any:
-        return render_template("error.html", code=code, title=title, message=message), code
+    """Every error as a page, or for htmx as a notice (web.error_response)."""
 
-    app.register_error_handler(400, lambda e: page(400, "Bad request", getattr(e, "description", "")))
-    app.register_error_handler(
-        CSRFError,
-        lambda e: page(
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        title, message = _ERRORS.get(code, (error.name, error.description or ""))
+        if code == 400 and error.description and "browser (or proxy)" not in error.description:
+            message = error.description
+        return web.error_response(code, title, message)
+
+    def csrf_error(error: CSRFError) -> Any:
+        return web.error_response(
             400, "Form expired", "The form was open too long or came from elsewhere. Reload the page and try again."
-        ),
-    )
-    app.register_error_handler(404, lambda e: page(404, "Page not found", "There is nothing at this address."))
-    app.register_error_handler(405, lambda e: page(405, "Method not allowed", "This page does not accept that."))
-    app.register_error_handler(
-        500, lambda e: page(500, "Something went wrong", "The error was logged. Nothing you entered was lost.")
-    )
+        )
+
+    def server_error(error: Exception) -> Any:
+        db.session.rollback()
+        return web.error_response(500, *_ERRORS[500])
+
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(500, server_error)
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """WAL for concurrent readers, enforced foreign keys, and a wait instead of 'database is locked'."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA mmap_size=134217728")
-    cursor.close()
+def register_template_globals(app: Flask) -> None:
+    """Domain labels the templates print, defined once in core."""
+    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, RATINGS=tuple(Rating))
+    app.jinja_env.filters["due_in"] = lambda when, now: "in " + format_interval(when - now)

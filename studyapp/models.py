@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from studyapp.core.content import question_basis, term_label
+from studyapp.core.scheduling import Rating, State
 from studyapp.core.settings import COLUMN_NAMES, LearnerSettings
 from studyapp.extensions import Base
+
+E = TypeVar("E", bound=enum.IntEnum)
 
 
 def utcnow() -> datetime:
@@ -39,6 +44,23 @@ class UTCDateTime(types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class IntEnumColumn(types.TypeDecorator[E]):
+    """An IntEnum stored as its integer value."""
+
+    impl = types.Integer
+    cache_ok = True
+
+    def __init__(self, enum_type: type[E]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: E | int | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum_type(value)
 
 
 class Timestamped:
@@ -115,7 +137,7 @@ class Term(Synced, Base):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        return term_label(self.name, self.acronym)
 
 
 class TermRelation(Base):
@@ -198,10 +220,7 @@ class Question(Synced, Base):
 
     @property
     def basis(self) -> str:
-        """Where what this question teaches comes from: its key point's basis, else its term's."""
-        if self.key_point is not None:
-            return self.key_point.basis
-        return self.term.basis if self.term is not None else "supplementary"
+        return question_basis(self.key_point.basis if self.key_point else None, self.term.basis if self.term else None)
 
 
 _DEFAULT_SETTINGS = LearnerSettings()
@@ -287,7 +306,7 @@ class Card(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
-    state: Mapped[int]
+    state: Mapped[State] = mapped_column(IntEnumColumn(State))
     step: Mapped[int | None]
     stability: Mapped[float | None]
     difficulty: Mapped[float | None]
@@ -298,7 +317,9 @@ class Card(Base):
     suspended: Mapped[bool] = mapped_column(default=False)
     leech: Mapped[bool] = mapped_column(default=False)
     buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    introduced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the card was first answered; None for a card buried or suspended before that, which
+    # then neither uses up a new-card slot nor lets its reverse card in.
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     question: Mapped[Question] = relationship()
@@ -318,14 +339,46 @@ class ReviewLog(Base):
     card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    rating: Mapped[int]
+    rating: Mapped[Rating] = mapped_column(IntEnumColumn(Rating))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_ms: Mapped[int]
-    state_before: Mapped[int]
-    state_after: Mapped[int]
+    state_before: Mapped[State] = mapped_column(IntEnumColumn(State))  # NEW for a first answer
+    state_after: Mapped[State] = mapped_column(IntEnumColumn(State))
     retrievability: Mapped[float | None]
-    # The card's columns before this answer (JSON), restored exactly by undo; None for a new card.
+    # What undo restores (JSON): {"card": the card's columns before (None for a new card),
+    # "buried": ids of the sibling cards this answer buried}.
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     stability_after: Mapped[float | None]
     difficulty_after: Mapped[float | None]
     due_after: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuestionSibling(Base):
+    """Two flashcard questions that give each other away, so they are never studied on one day.
+
+    Derived by the import (core.siblings), in both directions: cards of the same key point, and a
+    card whose answer the other one prints (a term's own card and a cloze whose answer is it).
+    """
+
+    __tablename__ = "question_sibling"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    sibling_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CardAction(Base):
+    """A bury or a suspend from the review page, kept for the study day so undo can take it back.
+
+    Answers are undone from their review-log row; these rows are the other half of the one undo
+    stack. `before` is the card's snapshot before the action, None when the action created it.
+    """
+
+    __tablename__ = "card_action"
+    __table_args__ = (Index("ix_card_action_user_time", "user_id", "acted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # "bury" or "suspend"
+    acted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

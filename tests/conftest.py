@@ -25,6 +25,7 @@ from studyapp import create_app
 from studyapp.core import content, generation
 from studyapp.extensions import db
 from studyapp.services import content_sync
+from studyapp.services.transaction import writing
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK_DIR = ROOT / "questions"
@@ -82,7 +83,13 @@ def _empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.commit()
+    commit()
+
+
+def commit() -> None:
+    """Commit what a test added to the session, as the app does: inside the unit of work."""
+    with writing(db.session()):
+        pass
 
 
 class IsolatedClient(FlaskClient):

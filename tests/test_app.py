@@ -86,7 +86,7 @@ def test_successful_requests_keep_prepared_statements(client: FlaskClient) -> No
 def test_unsaved_changes_are_not_committed_at_the_end_of_a_request(app: Flask) -> None:
     from datetime import UTC, datetime
 
-    from studyapp import _end_read_transaction
+    from studyapp.database import _end_read_transaction
     from studyapp.models import User
 
     now = datetime.now(UTC)

@@ -17,14 +17,32 @@ document.addEventListener("keydown", (event) => {
 });
 
 // Review page: keyboard-first. Space/Enter shows the answer, 1-4 rate it, U undoes.
+// A second Space or Enter within REVEAL_GUARD_MS of the reveal is ignored, so a double press
+// cannot rate the card Good before the answer was read.
+const REVEAL_GUARD_MS = 300;
+let revealedAt = 0;
+
+function guardRepeat(event) {
+  if ((event.key === " " || event.key === "Enter") && event.target.closest?.(".rating")
+      && performance.now() - revealedAt < REVEAL_GUARD_MS) {
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
+  }
+  return false;
+}
+document.addEventListener("keyup", guardRepeat, true);
+
 document.addEventListener("keydown", (event) => {
   const study = document.getElementById("study");
   if (!study || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (guardRepeat(event)) return;
   if (event.target.closest("input, textarea, select, [contenteditable]")) return;
   const back = study.querySelector("details.back");
-  if ((event.key === " " || event.key === "Enter") && back && !back.open) {
+  if ((event.key === " " || event.key === "Enter") && back && !back.open && !event.target.closest("button, a")) {
     event.preventDefault();
     back.open = true;
+    revealedAt = performance.now();
     const good = back.querySelector('[data-rating="3"]');
     if (good) good.focus();
     return;
@@ -39,17 +57,28 @@ document.addEventListener("keydown", (event) => {
   }
   if (event.key === "u" || event.key === "U") {
     const undo = document.getElementById("undo");
-    if (undo) {
+    if (undo && !undo.disabled) {
       event.preventDefault();
       undo.click();
     }
   }
 });
 
+document.addEventListener("toggle", (event) => {
+  if (event.target.matches?.("details.back") && event.target.open) revealedAt = performance.now();
+}, true);
+
 document.addEventListener("htmx:afterSwap", (event) => {
-  // Keep keyboard focus on the card after it is swapped in.
-  if (event.target.id === "study" || event.detail.target?.id === "study") {
-    const summary = document.querySelector("#study summary");
-    if (summary) summary.focus();
+  // A new card: move focus to its prompt and announce it (the page keeps one live region).
+  if (event.target.id !== "study" && event.detail.target?.id !== "study") return;
+  const front = document.getElementById("card-front");
+  const announcer = document.getElementById("card-announcer");
+  const heading = document.querySelector("#study h2");
+  if (front) front.focus();
+  else if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  if (announcer) {
+    const kind = document.querySelector("#study .card-kind");
+    announcer.textContent = front ? `${kind ? kind.firstChild.textContent.trim() + ": " : ""}${front.textContent.trim()}`
+      : (heading ? heading.textContent.trim() : "");
   }
 });

@@ -64,7 +64,17 @@ class Term:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+        return term_label(self.name, self.acronym)
+
+
+def term_label(name: str, acronym: str | None) -> str:
+    """How a term is named to a learner: "Low-Rank Adaptation (LoRA)"."""
+    return f"{name} ({acronym})" if acronym else name
+
+
+def question_basis(key_point_basis: str | None, term_basis: str | None) -> str:
+    """Where what a question teaches comes from: its key point's basis, else its term's."""
+    return key_point_basis or term_basis or "supplementary"
 
 
 @dataclass(frozen=True)

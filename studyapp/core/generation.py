@@ -42,6 +42,19 @@ KINDS = (
     CONTRAST_CHOICE,
 )
 FLASHCARD_KINDS = (TERM_TO_DEFINITION, DEFINITION_TO_TERM, CLOZE_TYPED)
+# What each kind asks, as a card or quiz item names it to the learner.
+KIND_LABELS = {
+    TERM_TO_DEFINITION: "What does this term mean?",
+    DEFINITION_TO_TERM: "Which term is this?",
+    CHOICE_DEFINITION: "Choose the definition",
+    CHOICE_TERM: "Choose the term",
+    TRUE_FALSE_TERM: "True or false?",
+    MATCHING: "Match the terms to their definitions",
+    CLOZE_TYPED: "Fill in the blank",
+    CLOZE_CHOICE: "Choose the missing words",
+    TRUE_FALSE_KEY_POINT: "True or false?",
+    CONTRAST_CHOICE: "Which side is this?",
+}
 CHOICE_KINDS = (CHOICE_DEFINITION, CHOICE_TERM, CLOZE_CHOICE, CONTRAST_CHOICE)
 TRUE, FALSE = "True", "False"
 BLANK = "_____"

@@ -8,6 +8,7 @@ uses a seed derived from the card, so the interval a button shows is the one the
 from __future__ import annotations
 
 import copy
+import enum
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,12 +16,36 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from fsrs import Card, Rating, Scheduler, State
+import fsrs
+from fsrs import Card, Scheduler
 from fsrs.scheduler import FUZZ_RANGES
 
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
-RATINGS = (AGAIN, HARD, GOOD, EASY)
-LEARNING, REVIEW, RELEARNING = State.Learning.value, State.Review.value, State.Relearning.value
+
+class State(enum.IntEnum):
+    """A card's learning state, as stored; the values are fsrs's, plus NEW for a card never answered."""
+
+    NEW = 0
+    LEARNING = fsrs.State.Learning.value
+    REVIEW = fsrs.State.Review.value
+    RELEARNING = fsrs.State.Relearning.value
+
+
+class Rating(enum.IntEnum):
+    """The four answer buttons (fsrs's values)."""
+
+    AGAIN = fsrs.Rating.Again.value
+    HARD = fsrs.Rating.Hard.value
+    GOOD = fsrs.Rating.Good.value
+    EASY = fsrs.Rating.Easy.value
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+AGAIN, HARD, GOOD, EASY = Rating
+RATINGS = tuple(Rating)
+LEARNING, REVIEW, RELEARNING = State.LEARNING, State.REVIEW, State.RELEARNING
 
 
 @dataclass(frozen=True)
@@ -39,7 +64,7 @@ class Settings:
 class CardState:
     """Everything FSRS needs about a card; `last_review` None means never reviewed (new)."""
 
-    state: int = LEARNING
+    state: State = State.LEARNING
     step: int | None = 0
     stability: float | None = None
     difficulty: float | None = None
@@ -64,7 +89,11 @@ class Outcome:
 
 
 class _SeededScheduler(Scheduler):
-    """py-fsrs draws fuzz from the global `random`; this draws it from a Random we pass in."""
+    """py-fsrs draws fuzz from the global `random`; this draws it from a Random we pass in.
+
+    The arithmetic is fsrs 6.3.2's own, rounding included (tests/core/test_scheduling.py checks
+    it against the library with the same random draws).
+    """
 
     rng: random.Random
 
@@ -78,7 +107,8 @@ class _SeededScheduler(Scheduler):
         low = max(2, round(days - spread))
         high = min(round(days + spread), self.maximum_interval)
         low = min(low, high)
-        return timedelta(days=int(self.rng.random() * (high - low + 1) + low))
+        fuzzed = self.rng.random() * (high - low + 1) + low
+        return timedelta(days=min(round(fuzzed), self.maximum_interval))
 
 
 @lru_cache(maxsize=256)
@@ -99,7 +129,7 @@ def _scheduler(settings: Settings) -> _SeededScheduler:
 def _to_fsrs(card: CardState, now: datetime) -> Card:
     return Card(
         card_id=0,
-        state=State(card.state),
+        state=fsrs.State(card.state),
         step=card.step,
         stability=card.stability,
         difficulty=card.difficulty,
@@ -110,7 +140,7 @@ def _to_fsrs(card: CardState, now: datetime) -> Card:
 
 def _from_fsrs(card: Card) -> CardState:
     return CardState(
-        state=card.state.value,
+        state=State(card.state.value),
         step=card.step,
         stability=card.stability,
         difficulty=card.difficulty,
@@ -137,7 +167,7 @@ def review(settings: Settings, card: CardState, rating: int, now: datetime, fuzz
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
     before = retrievability(settings, card, now)
-    updated, _ = _seeded(settings, fuzz_seed).review_card(_to_fsrs(card, now), Rating(rating), review_datetime=now)
+    updated, _ = _seeded(settings, fuzz_seed).review_card(_to_fsrs(card, now), fsrs.Rating(rating), review_datetime=now)
     return Outcome(card=_from_fsrs(updated), interval=updated.due - now, retrievability_before=before)
 
 
@@ -155,7 +185,7 @@ def preview(
     intervals = {}
     for rating in ratings:
         scheduler.rng.setstate(seeded_state)
-        updated, _ = scheduler.review_card(fsrs_card, Rating(rating), review_datetime=now)
+        updated, _ = scheduler.review_card(fsrs_card, fsrs.Rating(rating), review_datetime=now)
         intervals[rating] = updated.due - now
     return intervals
 

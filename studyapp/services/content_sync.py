@@ -19,9 +19,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.core import content, generation
-from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, Term, TermRelation, Zone
+from studyapp.core.siblings import sibling_pairs
+from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, QuestionSibling, Term, TermRelation, Zone
 from studyapp.services.glossary import search_names, search_text
-from studyapp.services.writes import write_lock
+from studyapp.services.transaction import writing
 
 
 @dataclass
@@ -135,12 +136,12 @@ def import_bank(
 ) -> SyncReport:
     """Sync the bank and its generated questions into the database in one transaction."""
     sync = _Sync(session, now)
-    with write_lock(session):
+    with writing(session):
         return _import(sync, session, bank, questions)
 
 
 def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequence[generation.Question]) -> SyncReport:
-    try:
+    if True:  # the one transaction is writing()'s
         zones, _ = sync.upsert(Zone, [Zone.slug], _first, {z.slug: _zone_fields(z) for z in bank.zones})
         articles, _ = sync.upsert(Article, [Article.slug], _first, {a.slug: _article_fields(a) for a in bank.articles})
         term_fields = {
@@ -210,12 +211,27 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             }
             for q in questions
         }
-        sync.upsert(Question, [Question.key], _first, question_fields)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        question_ids, _ = sync.upsert(Question, [Question.key], _first, question_fields)
+        _rewrite_siblings(session, question_ids, sibling_pairs(questions))
     return sync.report
+
+
+def _rewrite_siblings(session: Session, ids: dict[str, int], pairs: set[tuple[str, str]]) -> None:
+    """Make question_sibling hold exactly these pairs (by question key), writing only the difference."""
+    wanted = {(ids[a], ids[b]) for a, b in pairs}
+    stored = {
+        (row[0], row[1]) for row in session.execute(select(QuestionSibling.question_id, QuestionSibling.sibling_id))
+    }
+    gone = stored - wanted
+    for question_id, sibling_id in gone:
+        session.execute(
+            delete(QuestionSibling).where(
+                QuestionSibling.question_id == question_id, QuestionSibling.sibling_id == sibling_id
+            )
+        )
+    added = [{"question_id": a, "sibling_id": b} for a, b in sorted(wanted - stored)]
+    if added:
+        session.execute(insert(QuestionSibling), added)
 
 
 def _first(key: Sequence[Any]) -> Any:

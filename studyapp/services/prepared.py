@@ -81,6 +81,16 @@ class Prepared:
         dispatch.after_cursor_execute(connection, cursor, prepared.sql, args, None, False)
         return prepared, cursor
 
+    def _processors(self, connection: Connection, prepared: _Compiled, cursor: Any) -> tuple[Processor | None, ...]:
+        dialect = connection.dialect
+        result = self._results.get(dialect.name)
+        if result is None:
+            result = self._results[dialect.name] = tuple(
+                type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                for type_, column in zip(prepared.types, cursor.description, strict=True)
+            )
+        return result
+
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first row (a named tuple), or None."""
         prepared, cursor = self._execute(connection, params)
@@ -88,16 +98,23 @@ class Prepared:
             raw = cursor.fetchone()
             if raw is None or prepared.row is None:
                 return None
-            dialect = connection.dialect
-            result = self._results.get(dialect.name)
-            if result is None:
-                result = self._results[dialect.name] = tuple(
-                    type_.dialect_impl(dialect).result_processor(dialect, column[1])
-                    for type_, column in zip(prepared.types, cursor.description, strict=True)
-                )
+            result = self._processors(connection, prepared, cursor)
         finally:
             cursor.close()
         return prepared.row(*(value if p is None else p(value) for p, value in zip(result, raw, strict=True)))
+
+    def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row (named tuples)."""
+        prepared, cursor = self._execute(connection, params)
+        try:
+            raws = cursor.fetchall()
+            if not raws or prepared.row is None:
+                return []
+            result = self._processors(connection, prepared, cursor)
+        finally:
+            cursor.close()
+        row = prepared.row
+        return [row(*(v if p is None else p(v) for p, v in zip(result, raw, strict=True))) for raw in raws]
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""

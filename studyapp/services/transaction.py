@@ -8,7 +8,7 @@ which ruins tail latency. Holding it from the first write to the commit also kee
 default clear of the WAL-reset corruption bug of SQLite before 3.51.3, which needs two connections
 writing at the same moment. PostgreSQL has row locks: there the lock is a no-op.
 
-`studyapp.db` installs a check, under test, that fails any commit made outside `writing()`.
+`studyapp.database` installs a check, under test, that fails any commit made outside `writing()`.
 """
 
 from __future__ import annotations

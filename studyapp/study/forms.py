@@ -7,7 +7,7 @@ a second time (their Meta turns WTForms' own CSRF field off).
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 # Ids and versions fit a 32-bit integer column; larger numbers are refused here, not by the database.
@@ -34,3 +34,9 @@ class CardActionForm(_Checked):
     """Bury, suspend or unsuspend one card, named by its question."""
 
     question_id = IntegerField(validators=[InputRequired(), ID_RANGE])
+
+
+class MoreForm(_Checked):
+    """Study beyond today's limits from the done screen."""
+
+    what = StringField(validators=[InputRequired(), AnyOf(["new", "ahead"])])

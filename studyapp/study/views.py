@@ -1,20 +1,28 @@
-"""The review page: the same URL serves the page or, for htmx, the card fragment."""
+"""The review page: the same URL serves the page or, for htmx, the card fragment.
+
+Every action (answer, undo, bury, suspend, study more) answers htmx with the next card in place
+and a browser without JavaScript with a redirect back to the page. `?topic=zone:<slug>` or
+`?topic=article:<slug>` limits the session to one zone's or article's cards.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import cast
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from htmx_flask import request
 
+from studyapp import web
 from studyapp.extensions import db
 from studyapp.services import accounts, study
-from studyapp.study.forms import AnswerForm, CardActionForm
+from studyapp.study.forms import AnswerForm, CardActionForm, MoreForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
+
+STALE = "That card was already answered (in another tab, or on a page you went back to). Here is your current card."
+EXTRAS_KEY = "study_extras"  # what the learner asked for beyond today's limits, for one study day
 
 
 def _now() -> datetime:
@@ -26,30 +34,43 @@ def _learner() -> accounts.SessionUser:
     return cast(accounts.SessionUser, current_user._get_current_object())  # type: ignore[attr-defined]
 
 
-def _render(notice: str | None = None, status: int = 200) -> Response:
-    """The review page, or only its card fragment for htmx (Vary: HX-Request)."""
-    today = study.today(db.session(), _learner(), _now())
-    template = "study/_card.html" if request.htmx else "study/review.html"
-    response = make_response(render_template(template, today=today, notice=notice), status)
-    response.vary.add("HX-Request")
-    if request.htmx:
-        response.headers["HX-Trigger"] = "studied"
-    return response
+def _topic() -> study.TopicRef | None:
+    spec = request.args.get("topic")
+    if not spec:
+        return None
+    topic = study.find_topic(db.session(), spec)
+    if topic is None:
+        abort(404, description="There is no such zone or article to study.")
+    return topic
+
+
+def _extras(learner: accounts.SessionUser, now: datetime) -> study.Extras:
+    saved = session.get(EXTRAS_KEY)
+    if not saved or saved.get("day") != learner.settings.study_day(now)[0].isoformat():
+        return study.Extras()
+    return study.Extras(more_new=int(saved.get("more_new", 0)), review_ahead=bool(saved.get("review_ahead")))
+
+
+def _review_url(topic: study.TopicRef | None) -> str:
+    return url_for("study.review", topic=topic.spec if topic else None)
+
+
+def _card(notice: str | None = None, status: int = 200) -> Response:
+    """The review page, or only its card fragment for htmx."""
+    learner, now, topic = _learner(), _now(), _topic()
+    today = study.today(db.session(), learner, now, topic, _extras(learner, now))
+    response = web.render("study/review.html", "study/_card.html", status, today=today, notice=notice, now=now)
+    return web.trigger(response, "studied") if web.is_htmx() else response
 
 
 def _after(notice: str | None, status: int = 200, category: str = "info") -> ResponseReturnValue:
-    """htmx gets the next card in place; without JavaScript, post-redirect-get."""
-    if request.htmx:
-        return _render(notice, status)
-    if notice:
-        flash(notice, category)
-    return redirect(url_for("study.review"), code=303)
+    return web.after_action(notice, _card, _review_url(_topic()), status, category)
 
 
 @bp.get("")
 @login_required
 def review() -> ResponseReturnValue:
-    return _render()
+    return _card()
 
 
 @bp.post("/answer")
@@ -70,11 +91,9 @@ def answer() -> ResponseReturnValue:
         now=_now(),
     )
     if result.outcome is study.Outcome.NOT_FOUND:
-        abort(404)
-    if result.outcome is study.Outcome.STALE:
-        return _after(
-            "That card was already answered (in another tab or window). Here is your current card.", 409, "warning"
-        )
+        abort(404, description="That card no longer exists.")
+    if result.outcome in (study.Outcome.STALE, study.Outcome.REPLAYED):
+        return _after(STALE, 409, "warning")
     if result.became_leech:
         return _after(
             "That card keeps slipping (8 lapses): it is now suspended as a leech. Rewrite it in your head, then unsuspend it.",
@@ -88,7 +107,7 @@ def answer() -> ResponseReturnValue:
 @login_required
 def undo() -> ResponseReturnValue:
     if study.undo(db.session(), _learner(), _now()):
-        return _after("Last answer undone.")
+        return _after("Undone.")
     return _after("Nothing to undo today.", 409, "warning")
 
 
@@ -97,8 +116,8 @@ def undo() -> ResponseReturnValue:
 def bury() -> ResponseReturnValue:
     form = CardActionForm()
     if not form.validate() or not study.bury(db.session(), _learner(), form.question_id.data, _now()):
-        abort(404)
-    return _after("Card buried until tomorrow.")
+        abort(404, description="That card no longer exists.")
+    return _after("Card buried until tomorrow. Press U to undo.")
 
 
 @bp.post("/suspend")
@@ -106,15 +125,34 @@ def bury() -> ResponseReturnValue:
 def suspend() -> ResponseReturnValue:
     form = CardActionForm()
     if not form.validate() or not study.set_suspended(db.session(), _learner(), form.question_id.data, True, _now()):
-        abort(404)
-    return _after("Card suspended. Find it under Suspended cards to bring it back.")
+        abort(404, description="That card no longer exists.")
+    return _after("Card suspended. Press U to undo, or find it under Suspended cards.")
+
+
+@bp.post("/more")
+@login_required
+def more() -> ResponseReturnValue:
+    """Study beyond today's limits: more new cards, or reviews due in the next few days."""
+    form = MoreForm()
+    if not form.validate():
+        return _after("Choose more new cards or reviewing ahead.", 400, "error")
+    learner, now = _learner(), _now()
+    extras = _extras(learner, now)
+    session[EXTRAS_KEY] = {
+        "day": learner.settings.study_day(now)[0].isoformat(),
+        "more_new": extras.more_new + (study.MORE_NEW_STEP if form.what.data == "new" else 0),
+        "review_ahead": extras.review_ahead or form.what.data == "ahead",
+    }
+    if form.what.data == "new":
+        return _after(f"{study.MORE_NEW_STEP} more new cards for today.")
+    return _after(f"Reviewing cards due in the next {study.REVIEW_AHEAD_DAYS} days.")
 
 
 @bp.get("/suspended")
 @login_required
 def suspended() -> ResponseReturnValue:
     cards = study.suspended_cards(db.session(), _learner())
-    return render_template("study/suspended.html", cards=cards, form=CardActionForm(formdata=None))
+    return web.render("study/suspended.html", "study/suspended.html", cards=cards, form=CardActionForm(formdata=None))
 
 
 @bp.post("/unsuspend")
@@ -122,6 +160,6 @@ def suspended() -> ResponseReturnValue:
 def unsuspend() -> ResponseReturnValue:
     form = CardActionForm()
     if not form.validate() or not study.set_suspended(db.session(), _learner(), form.question_id.data, False, _now()):
-        abort(404)
+        abort(404, description="That card no longer exists.")
     flash("Card is back in your reviews.", "success")
     return redirect(url_for("study.suspended"), code=303)

@@ -61,3 +61,27 @@ def test_fuzz_depends_on_the_seed() -> None:
     mature = STATES[-1]
     goods = {scheduling.preview(settings, mature, NOW, f"1:1:{reps}")[scheduling.GOOD] for reps in range(20)}
     assert len(goods) > 1
+
+
+@pytest.mark.parametrize("maximum_interval", [36500, 40])
+def test_fuzz_matches_fsrs_with_the_same_random_draws(maximum_interval: int) -> None:
+    """Our seeded fuzz is fsrs 6.3.2's own (which rounds, then clamps), fed the same random numbers."""
+    import random
+
+    from fsrs import Scheduler
+
+    library = Scheduler(maximum_interval=maximum_interval)
+    ours = scheduling._scheduler(scheduling.Settings(maximum_interval=maximum_interval))
+    differing = []
+    for seed in range(200):
+        for days in (3, 7, 11, 20, 45, 100, 365, 1000):
+            interval = timedelta(days=days, hours=5)
+            random.seed(seed)
+            expected = library._get_fuzzed_interval(interval=interval)
+            seeded = scheduling._seeded(scheduling.Settings(maximum_interval=maximum_interval), 0)
+            seeded.rng = random.Random(seed)
+            got = seeded._get_fuzzed_interval(interval=interval)
+            if got != expected:
+                differing.append((seed, days, got, expected))
+    assert ours.maximum_interval == maximum_interval
+    assert differing == []

@@ -44,7 +44,7 @@ def test_register_study_ten_cards_with_the_keyboard_undo_and_come_back(page: Pag
 
     before_undo = counts(page)
     page.keyboard.press("u")
-    expect(page.get_by_text("Last answer undone.")).to_be_visible()
+    expect(page.get_by_text("Undone.")).to_be_visible()
     assert counts(page) != before_undo
 
     page.get_by_role("button", name="Log out").click()

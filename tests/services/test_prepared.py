@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, exc, insert, select, update
 from studyapp.extensions import db
 from studyapp.models import LoginSession, User
 from studyapp.services.prepared import Prepared
+from tests.conftest import commit
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -30,7 +31,7 @@ def _add_user(name: str) -> int:
         username=name, username_key=name, password_hash="x", learning_steps=[60, 600], created_at=T0, updated_at=T0
     )
     db.session.add(user)
-    db.session.commit()
+    commit()
     return user.id
 
 
@@ -101,5 +102,5 @@ def test_login_session_user_is_one_prepared_statement(app: Flask) -> None:
     db.session.execute(
         LoginSession.__table__.delete().where(LoginSession.user_id == user_id)  # type: ignore[attr-defined]
     )
-    db.session.commit()
+    commit()
     assert accounts.session_user(db.session(), token) is None

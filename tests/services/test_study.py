@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import fsrs
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -16,9 +17,9 @@ from studyapp.core import scheduling
 from studyapp.core.generation import DEFINITION_TO_TERM, TERM_TO_DEFINITION
 from studyapp.extensions import db
 from studyapp.models import Card, Question, ReviewLog, User
-from studyapp.services import study
+from studyapp.services import study, study_queries
 from studyapp.services.accounts import hash_password
-from tests.conftest import FIXTURE_BANK, import_bank, review_card
+from tests.conftest import FIXTURE_BANK, commit, import_bank, review_card
 
 # A copy of shared/fsrs-reference.json: 22 rating sequences with the states fsrs 6.3.2 produces.
 REFERENCE = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "fsrs-reference.json").read_text())
@@ -29,7 +30,7 @@ _HASH = hash_password("correct horse battery staple")
 def make_user(name: str = "ada", **settings: object) -> User:
     user = User(username=name, username_key=name, password_hash=_HASH, created_at=T0, updated_at=T0, **settings)
     db.session.add(user)
-    db.session.commit()
+    commit()
     return user
 
 
@@ -91,7 +92,7 @@ def test_fsrs_reference_through_service_and_database(bank: Flask, case: dict) ->
         card = db.session.scalars(select(Card).where(Card.user_id == user.id)).one()
         card_id, version = card.id, card.version
         where = (case["id"], step["i"])
-        assert scheduling.State(card.state).name == step["state"], where
+        assert fsrs.State(card.state).name == step["state"], where
         assert card.step == step["step"], where
         assert card.stability == pytest.approx(step["stability"], rel=1e-12), where
         assert card.difficulty == pytest.approx(step["difficulty"], rel=1e-12), where
@@ -161,7 +162,7 @@ def test_reviews_over_the_daily_maximum_come_lowest_retrievability_first(bank: F
             stability=stability,
             introduced_at=T0 - timedelta(days=20),
         )
-    db.session.commit()
+    commit()
     today = study.today(db.session, user, T0)
     assert today.counts.review == 1
     assert today.card is not None and today.card.question.id == question_ids[1]  # stability 2: least likely recalled
@@ -321,7 +322,8 @@ def test_twenty_concurrent_submissions_of_one_token_log_once(bank: Flask) -> Non
 
 def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
     user = make_user()
-    statement = study.due_learning(user, T0)
+    params = study._params(user, T0, None, study.Extras())
+    statement = study_queries.explain_next_learning(params, T0)
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "sqlite":
@@ -330,9 +332,8 @@ def test_next_card_query_uses_the_user_due_index(bank: Flask) -> None:
             assert "SCAN card" not in plan, plan
             # The queue head (counts and both picks) reads the learner's cards from the index
             # alone, and looks up only the chosen card by its primary key.
-            params = study._queue_params(user, T0, (T0, T0 + timedelta(days=1)))
-            sql = (
-                study._queue_head("sqlite").params(**params).compile(db.engine, compile_kwargs={"literal_binds": True})
+            sql = study_queries.explain_queue_head(params, "sqlite").compile(
+                db.engine, compile_kwargs={"literal_binds": True}
             )
             plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
             assert plan.count("COVERING INDEX ix_card_user_queue") >= 4, plan  # two counts, two picks
@@ -354,7 +355,7 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
         review_card(
             user.id, q.id, due=T0 + timedelta(days=20), last_review=T0 - timedelta(days=10), stability=30.0, reps=3
         )
-    db.session.commit()
+    commit()
     assert study.today(db.session, user, T0).counts.new == 0
 
     flashcards[0].retired_at = T0
@@ -373,7 +374,7 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
         updated_at=T0,
     )
     db.session.add(added)
-    db.session.commit()
+    commit()
     assert study.today(db.session, user, T0).counts.new == 1
     shown = study.today(db.session, user, T0).card
     assert shown is not None and shown.question.id == added.id and shown.queue == "new"

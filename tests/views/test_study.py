@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from studyapp.extensions import db
 from studyapp.models import Card, Question, ReviewLog, User
-from tests.conftest import QueryCounter, review_card
+from tests.conftest import QueryCounter, commit, review_card
 from tests.views.test_auth import register
 
 HX = {"HX-Request": "true"}
@@ -36,6 +36,10 @@ def learner(content_app: Flask) -> FlaskClient:
 def test_study_needs_a_login(content_app: Flask) -> None:
     response = content_app.test_client().get("/study")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=%2Fstudy")
+    visitor = content_app.test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', visitor.get("/login").get_data(as_text=True))[1]  # type: ignore[index]
+    expired = visitor.post("/study/undo", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert expired.status_code == 401 and expired.headers["HX-Redirect"].startswith("/login")
 
 
 def test_review_page_shows_a_new_card_with_four_buttons(learner: FlaskClient) -> None:
@@ -65,11 +69,14 @@ def test_answer_without_javascript_posts_and_redirects(learner: FlaskClient) -> 
     assert response.status_code == 303 and response.headers["Location"] == "/study"
 
 
-def test_double_submit_applies_once(learner: FlaskClient) -> None:
+def test_double_submit_applies_once_and_the_replay_is_told(learner: FlaskClient) -> None:
+    """A second post of the same card (a double click without JavaScript, or a page restored by
+    Back) writes nothing and gets the stale-tab notice with the current card."""
     first = fields(learner.get("/study").get_data(as_text=True))
     one = learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
     two = learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
-    assert one.status_code == two.status_code == 200
+    assert one.status_code == 200 and two.status_code == 409
+    assert "already answered" in two.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ReviewLog).where(ReviewLog.token == first["token"])) == 1
 
 
@@ -116,7 +123,7 @@ def test_undo_bury_and_suspend_through_the_page(learner: FlaskClient) -> None:
     first = fields(learner.get("/study").get_data(as_text=True))
     learner.post("/study/answer", data={**first, "rating": "3"}, headers=HX)
     undone = learner.post("/study/undo", data={"csrf_token": first["csrf_token"]}, headers=HX)
-    assert "Last answer undone." in undone.get_data(as_text=True)
+    assert "Undone." in undone.get_data(as_text=True)
     assert fields(undone.get_data(as_text=True))["question_id"] == first["question_id"]
     buried = learner.post(
         "/study/bury", data={"question_id": first["question_id"], "csrf_token": first["csrf_token"]}, headers=HX
@@ -134,7 +141,7 @@ def test_undo_bury_and_suspend_through_the_page(learner: FlaskClient) -> None:
     assert "No suspended cards" in learner.get("/study/suspended").get_data(as_text=True)
 
 
-def test_an_answer_takes_at_most_five_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
+def test_an_answer_takes_at_most_six_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
     from studyapp.services import study
 
     seen: list[int] = []
@@ -154,12 +161,12 @@ def test_an_answer_takes_at_most_five_statements(learner: FlaskClient, count_que
         learner.post("/study/answer", data={**again, "rating": "3"}, headers=HX)  # existing card: update
     finally:
         study.answer = original  # type: ignore[assignment]
-    assert seen and max(seen) <= 5, seen
+    assert seen and max(seen) <= 6, seen
 
 
-def test_a_review_answer_request_takes_five_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
-    """The whole request, on a day of reviews: the session's user, the card, its update, the log
-    row, and one statement for the counts and the next card."""
+def test_a_review_answer_request_takes_six_statements(learner: FlaskClient, count_queries: QueryCounter) -> None:
+    """The whole request, on a day of reviews: the session's user, the card, its update, burying
+    its siblings, the log row, and one statement for the counts and the next card."""
     user_id = db.session.scalar(select(User.id).order_by(User.id.desc()).limit(1))
     now = datetime.now(UTC)
     questions = db.session.scalars(select(Question.id).where(Question.study_order > 0).limit(3)).all()
@@ -173,13 +180,13 @@ def test_a_review_answer_request_takes_five_statements(learner: FlaskClient, cou
             introduced_at=now - timedelta(days=30),
             reps=4,
         )
-    db.session.commit()
+    commit()
     shown = fields(learner.get("/study", headers=HX).get_data(as_text=True))
     assert int(shown["question_id"]) in questions
     before = count_queries.count
     response = learner.post("/study/answer", data={**shown, "rating": "3"}, headers=HX)
     assert response.status_code == 200
-    assert count_queries.count - before == 5, count_queries.statements[before:]
+    assert count_queries.count - before == 6, count_queries.statements[before:]
     assert int(fields(response.get_data(as_text=True))["question_id"]) in set(questions) - {int(shown["question_id"])}
 
 

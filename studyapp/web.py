@@ -1,0 +1,80 @@
+"""The htmx vocabulary every blueprint shares: page or fragment, after an action, events, errors.
+
+- `render`: one URL serves the whole page, or for an htmx request only its fragment, with
+  `Vary: HX-Request` so no cache hands one to the other.
+- `after_action`: after a POST, htmx gets the fragment in place; without JavaScript the browser is
+  redirected (post/redirect/get) and the notice becomes a flashed message.
+- `trigger`: tell other widgets on the page something happened (`HX-Trigger`).
+- `error_response`: an error for an htmx request is a short notice swapped into the page's notice
+  area (`#notices`), never a full page put where a fragment was expected; a request whose login
+  has expired is sent to the login page with `HX-Redirect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, flash, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login.utils import login_url
+
+NOTICE_AREA = "#notices"
+
+
+def is_htmx() -> bool:
+    """An htmx request (a full-page history restore is not one: it wants the page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
+    """The page, or for htmx only the fragment it includes, from the same context."""
+    response = make_response(render_template(fragment if is_htmx() else page, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def after_action(
+    notice: str | None,
+    fragment: Callable[[str | None, int], Response],
+    redirect_to: str,
+    status: int = 200,
+    category: str = "info",
+) -> ResponseReturnValue:
+    """The result of an action: the fragment for htmx, else a flashed notice and a 303 to `redirect_to`."""
+    if is_htmx():
+        return fragment(notice, status)
+    if notice:
+        flash(notice, category)
+    return redirect(redirect_to, code=303)
+
+
+def trigger(response: Response, *events: str) -> Response:
+    """Add client-side events (HX-Trigger) to a response, keeping any already set."""
+    existing = [e.strip() for e in response.headers.get("HX-Trigger", "").split(",") if e.strip()]
+    response.headers["HX-Trigger"] = ", ".join(dict.fromkeys([*existing, *events]))
+    return response
+
+
+def error_response(code: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A full error page, or for htmx a notice for the notice area."""
+    if is_htmx():
+        response = make_response(render_template("_error.html", code=code, title=title, message=message), code)
+        response.headers["HX-Retarget"] = NOTICE_AREA
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(render_template("error.html", code=code, title=title, message=message), code)
+    response.headers.update(headers or {})
+    response.vary.add("HX-Request")
+    return response
+
+
+def login_required_response() -> ResponseReturnValue:
+    """Flask-Login's answer to a request without a valid login: the login page, even from htmx."""
+    login = login_url("auth.login", next_url=request.url if request.method == "GET" else None)
+    if is_htmx():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login
+        return response
+    flash("Log in to study.", "info")
+    return redirect(login)
