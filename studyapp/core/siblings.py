@@ -20,7 +20,6 @@ from itertools import combinations
 from studyapp.core.generation import FLASHCARD_KINDS, Question
 
 _NOT_WORD = re.compile(r"[^\w]+")
-MIN_ANSWER_CHARS = 2  # a one-letter answer ("k") would match everywhere
 
 
 def _normal(text: str) -> str:
@@ -44,7 +43,7 @@ def sibling_pairs(questions: Sequence[Question]) -> set[tuple[str, str]]:
         for a, b in combinations(keys, 2):
             pairs.update(((a, b), (b, a)))
     shown = {q.key: _shown(q) for q in cards}
-    answers = [(q.key, _normal(q.answer)) for q in cards if len(q.answer.strip()) >= MIN_ANSWER_CHARS]
+    answers = [(q.key, _normal(q.answer)) for q in cards if q.answer.strip()]
     for printer in cards:
         text = shown[printer.key]
         for key, answer in answers:

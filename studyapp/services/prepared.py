@@ -11,6 +11,12 @@ its bind and result type processing (UTC datetimes on SQLite, JSON), and skips t
 - driver errors are raised as SQLAlchemy's exceptions (an IntegrityError is still one).
 
 Rows are named tuples of the result columns' keys.
+
+What it gives up, against `Connection.execute`: SQLAlchemy's `handle_error` hooks and its
+disconnect invalidation do not run for these statements (a dropped PostgreSQL connection is left
+to the pool's reset and pre-ping), execution options are ignored, and it reads compiler attributes
+outside SQLAlchemy's documented API, which tests/services/test_prepared.py pins so that a minor
+upgrade fails loudly. A ruff rule (TID251) keeps it to the hot-path query modules.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from studyapp.core import scheduling
 from studyapp.core.generation import DEFINITION_TO_TERM, TERM_TO_DEFINITION
 from studyapp.extensions import db
-from studyapp.models import Card, Question, ReviewLog, User
+from studyapp.models import Card, Question, QuestionSibling, ReviewLog, User
 from studyapp.services import study, study_queries
 from studyapp.services.accounts import hash_password
 from tests.conftest import FIXTURE_BANK, commit, import_bank, review_card
@@ -378,3 +379,99 @@ def test_new_cards_count_against_live_questions_only(bank: Flask) -> None:
     assert study.today(db.session, user, T0).counts.new == 1
     shown = study.today(db.session, user, T0).card
     assert shown is not None and shown.question.id == added.id and shown.queue == "new"
+
+
+def _printed(face: study.Face) -> str:
+    return " " + re.sub(r"[^\w]+", " ", f"{face.prompt} {face.answer} {face.explanation}".casefold()) + " "
+
+
+def test_a_new_learners_first_100_cards_never_show_an_answer_printed_earlier_that_day(content_app: Flask) -> None:
+    """On the real bank: no card whose answer an earlier card of the day printed, and never two
+    cards of one key point on one day."""
+    user = make_user(f"sib-{secrets.token_hex(4)}", new_per_day=100)
+    printed: list[str] = []
+    key_points: set[int] = set()
+    for _ in range(100):
+        shown = study.today(db.session, user, T0).card
+        assert shown is not None, f"ran out of new cards after {len(printed)}"
+        answer = " " + re.sub(r"[^\w]+", " ", shown.question.answer.casefold()).strip() + " "
+        assert not any(answer in text for text in printed), shown.question
+        key_point = db.session.scalar(select(Question.key_point_id).where(Question.id == shown.question.id))
+        assert key_point is None or key_point not in key_points, shown.question
+        if key_point is not None:
+            key_points.add(key_point)
+        printed.append(_printed(shown.question))
+        assert submit(user, shown, T0, scheduling.EASY).outcome is study.Outcome.APPLIED  # Easy: no repeat today
+
+
+def test_an_answer_buries_its_sibling_cards_and_undo_brings_them_back(content_app: Flask) -> None:
+    user = make_user(f"bury-{secrets.token_hex(4)}")
+    a, b = db.session.execute(select(QuestionSibling.question_id, QuestionSibling.sibling_id).limit(1)).one()
+    for question_id in (a, b):
+        review_card(user.id, question_id, due=T0 - timedelta(days=1), last_review=T0 - timedelta(days=9), stability=8.0)
+    commit()
+    shown = study.today(db.session, user, T0).card
+    assert shown is not None and shown.question.id in (a, b)
+    submit(user, shown, T0, scheduling.GOOD)
+    other = a if shown.question.id == b else b
+    assert study.today(db.session, user, T0).card is None or study.today(db.session, user, T0).card.question.id != other  # type: ignore[union-attr]
+    db.session.expire_all()
+    buried = db.session.scalars(select(Card).where(Card.user_id == user.id, Card.question_id == other)).one()
+    assert buried.buried_until is not None and buried.buried_until > T0
+    assert study.undo(db.session, user, T0)
+    db.session.expire_all()
+    assert db.session.get(Card, buried.id).buried_until is None  # type: ignore[union-attr]
+
+
+def test_rating_bury_and_suspend_are_undone_in_reverse_order(content_app: Flask) -> None:
+    user = make_user(f"undo-{secrets.token_hex(4)}")
+    first = study.today(db.session, user, T0).card
+    assert first is not None
+    submit(user, first, T0, scheduling.EASY)
+    second = study.today(db.session, user, T0 + timedelta(seconds=10)).card
+    assert second is not None
+    assert study.bury(db.session, user, second.question.id, T0 + timedelta(seconds=20))
+    third = study.today(db.session, user, T0 + timedelta(seconds=30)).card
+    assert third is not None and third.question.id != second.question.id
+    assert study.set_suspended(db.session, user, third.question.id, True, T0 + timedelta(seconds=40))
+    assert study.today(db.session, user, T0 + timedelta(seconds=50)).can_undo
+
+    later = T0 + timedelta(minutes=1)
+    assert study.undo(db.session, user, later)  # the suspend
+    assert study.today(db.session, user, later).card.question.id == third.question.id  # type: ignore[union-attr]
+    assert study.undo(db.session, user, later)  # the bury
+    assert study.today(db.session, user, later).card.question.id == second.question.id  # type: ignore[union-attr]
+    assert study.undo(db.session, user, later)  # the rating
+    assert study.today(db.session, user, later).card.question.id == first.question.id  # type: ignore[union-attr]
+    assert not study.undo(db.session, user, later)
+    today = study.today(db.session, user, later)
+    assert not today.can_undo
+    assert db.session.scalar(select(func.count()).select_from(Card).where(Card.user_id == user.id)) == 0
+
+
+def test_burying_an_unseen_card_uses_no_new_card_slot(content_app: Flask) -> None:
+    user = make_user(f"slot-{secrets.token_hex(4)}", new_per_day=3)
+    first = study.today(db.session, user, T0)
+    assert first.card is not None and first.counts.new == 3
+    assert study.bury(db.session, user, first.card.question.id, T0)
+    after = study.today(db.session, user, T0)
+    assert after.counts.new == 3 and after.card is not None and after.card.question.id != first.card.question.id
+
+
+def test_a_topic_session_shows_only_that_zones_cards(content_app: Flask) -> None:
+    user = make_user(f"topic-{secrets.token_hex(4)}")
+    topic = study.find_topic(db.session, "zone:green")
+    assert topic is not None and study.find_topic(db.session, "zone:orange") is None
+    for _ in range(5):
+        shown = study.today(db.session, user, T0, topic).card
+        assert shown is not None
+        zone = db.session.scalar(select(Question.zone_id).where(Question.id == shown.question.id))
+        assert zone == topic.topic.id
+        submit(user, shown, T0, scheduling.EASY)
+
+
+def test_a_commit_outside_the_unit_of_work_fails_under_test(app: Flask) -> None:
+    db.session.add(User(username="loose", username_key="loose", password_hash="x", created_at=T0, updated_at=T0))
+    with pytest.raises(RuntimeError, match=r"outside services\.transaction\.writing"):
+        db.session.commit()
+    db.session.rollback()

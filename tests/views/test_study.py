@@ -234,3 +234,34 @@ def test_study_posts_without_a_valid_csrf_token_change_nothing(learner: FlaskCli
         response = learner.post(path, data={**data, "rating": "3"}, headers=HX)
         assert response.status_code == 400, path
     assert fields(learner.get("/study").get_data(as_text=True))["question_id"] == first["question_id"]
+
+
+def test_htmx_errors_are_notices_for_the_notice_area_not_pages(learner: FlaskClient) -> None:
+    first = fields(learner.get("/study").get_data(as_text=True))
+    no_token = learner.post("/study/answer", data={**first, "csrf_token": "forged", "rating": "3"}, headers=HX)
+    missing = learner.post(
+        "/study/bury", data={"question_id": "99999999", "csrf_token": first["csrf_token"]}, headers=HX
+    )
+    for response, status in ((no_token, 400), (missing, 404)):
+        html = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert response.headers["HX-Retarget"] == "#notices" and response.headers["HX-Reswap"] == "innerHTML"
+        assert "<html" not in html and 'role="alert"' in html
+    assert "Form expired" in no_token.get_data(as_text=True)
+    page = learner.post("/study/bury", data={"question_id": "99999999", "csrf_token": first["csrf_token"]})
+    assert page.status_code == 404 and "<html" in page.get_data(as_text=True)
+
+
+def test_undo_is_disabled_until_there_is_something_to_undo(learner: FlaskClient) -> None:
+    page = learner.get("/study").get_data(as_text=True)
+    assert re.search(r'id="undo"[^>]*disabled', page)
+    first = fields(page)
+    answered = learner.post("/study/answer", data={**first, "rating": "4"}, headers=HX).get_data(as_text=True)
+    assert not re.search(r'id="undo"[^>]*disabled', answered)
+
+
+def test_a_topic_session_keeps_its_topic_and_an_unknown_topic_is_a_404(learner: FlaskClient) -> None:
+    page = learner.get("/study?topic=zone:green").get_data(as_text=True)
+    assert "Studying <strong>" in page, page
+    assert "topic=zone:green" in page
+    assert learner.get("/study?topic=zone:orange").status_code == 404
