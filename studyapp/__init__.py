@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from studyapp import config
+from studyapp import config, responses
 from studyapp.extensions import csrf, db, htmx, login_manager, migrate
 from studyapp.services import accounts
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_error_pages(app)
+    responses.init_app(app)
     return app
 
 
