@@ -9,8 +9,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
-from studyapp.auth.forms import DeleteAccountForm, LoginForm, PasswordForm, RegisterForm, SettingsForm
+from studyapp.auth.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    SettingsForm,
+    known_timezone,
+    timezone_names,
+)
 from studyapp.extensions import db
 from studyapp.models import User
 from studyapp.services import accounts
@@ -47,18 +56,45 @@ def _show_error(form: FlaskForm, error: accounts.AccountError, fields: dict[Reas
         form[name].errors.append(error.message)
 
 
+def _already_signed_in() -> ResponseReturnValue | None:
+    """A signed-in learner is sent on, so a stale sign-up or login form cannot switch accounts."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")), code=303)
+    return None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> ResponseReturnValue:
+    if (signed_in := _already_signed_in()) is not None:
+        return signed_in
     form = RegisterForm()
     status = 200
     if form.validate_on_submit():
+        # The browser's zone, or UTC when it sent none (no JavaScript) or one zoneinfo lacks.
+        timezone = known_timezone(form.timezone.data)
         try:
-            user = accounts.register(db.session(), form.username.data, form.email.data, form.password.data, _now())
+            user = accounts.register(
+                db.session(),
+                form.username.data,
+                form.email.data,
+                form.password.data,
+                _now(),
+                timezone=timezone or "UTC",
+            )
         except accounts.AccountError as error:
             _show_error(form, error, {Reason.WEAK_PASSWORD: "password", Reason.USERNAME_TAKEN: "username"})
         else:
             _log_in(user)
             flash("Welcome! Your first cards are ready.", "success")
+            if timezone is None:
+                settings = url_for("auth.settings", _anchor="timezone")
+                flash(
+                    Markup(
+                        'Your study days follow UTC for now. <a href="{}">Set your time zone</a> so each new day '
+                        "starts at night where you are."
+                    ).format(settings),
+                    "info",
+                )
             return redirect(url_for("study.review"))
     if request.method == "POST":
         status = 422
@@ -67,6 +103,8 @@ def register() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
+    if (signed_in := _already_signed_in()) is not None:
+        return signed_in
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -111,7 +149,16 @@ def _settings_form(user: accounts.SessionUser) -> SettingsForm:
 def _settings_page(
     settings: SettingsForm, password: PasswordForm, delete: DeleteAccountForm, status: int = 200
 ) -> ResponseReturnValue:
-    return render_template("auth/settings.html", form=settings, password_form=password, delete_form=delete), status
+    return (
+        render_template(
+            "auth/settings.html",
+            form=settings,
+            password_form=password,
+            delete_form=delete,
+            timezone_names=timezone_names(),
+        ),
+        status,
+    )
 
 
 @bp.get("/settings")

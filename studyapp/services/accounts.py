@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from studyapp.core import usernames
 from studyapp.core.settings import COLUMN_NAMES, LearnerSettings
 from studyapp.models import LoginFailure, LoginSession, User
 from studyapp.services.prepared import Prepared
@@ -77,7 +78,8 @@ def _common_passwords() -> frozenset[str]:
 
 
 def username_key(username: str) -> str:
-    return unicodedata.normalize("NFKC", username).strip().casefold()
+    """The one lookup key of a name, at sign-up and at login (see core.usernames)."""
+    return usernames.key(username)
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -112,7 +114,10 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-def register(session: Session, username: str, email: str | None, password: str, now: datetime) -> User:
+def register(
+    session: Session, username: str, email: str | None, password: str, now: datetime, *, timezone: str = "UTC"
+) -> User:
+    """A new account; `timezone` (a zoneinfo name the caller checked) places its study day."""
     key = username_key(username)
     problem = password_problem(password, username)
     if problem:
@@ -122,6 +127,7 @@ def register(session: Session, username: str, email: str | None, password: str, 
         username_key=key,
         email=(email or "").strip() or None,
         password_hash=hash_password(password),
+        timezone=timezone,
         created_at=now,
         updated_at=now,
     )

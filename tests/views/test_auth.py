@@ -194,7 +194,7 @@ def test_deleting_the_account_deletes_its_data(content_app: Flask) -> None:
         ("learning_steps", "1m 2d", "between 1 second and 1 day"),
         ("learning_steps", "soon", "is not a step"),
         ("relearning_steps", "25h", "between 1 second and 1 day"),
-        ("timezone", "Mars/Olympus", "Not a valid choice"),
+        ("timezone", "Mars/Olympus", "is not a time zone we know"),
         ("day_start_hour", "24", "from 0 to 23"),
         ("new_per_day", "-1", "0 to 9999"),
     ],
