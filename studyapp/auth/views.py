@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -40,6 +42,36 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return url_for("study.review")
     return target
+
+
+# A browser this account has logged in from: the cookie holds a keyed hash of each username key
+# (the names themselves stay unreadable), at most a few per browser.
+KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_ACCOUNTS = "known_device", 5
+KNOWN_DEVICE_AGE = 400 * 86400  # the longest lifetime browsers allow a cookie
+
+
+def _account_mark(username: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"known-device:" + accounts.username_key(username).encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def _known_marks() -> list[str]:
+    return request.cookies.get(KNOWN_DEVICE_COOKIE, "").split(".")[:KNOWN_DEVICE_ACCOUNTS]
+
+
+def _remember_device(response: Response, username: str) -> Response:
+    mark = _account_mark(username)
+    marks = [mark, *(m for m in _known_marks() if m and m != mark)][:KNOWN_DEVICE_ACCOUNTS]
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        ".".join(marks),
+        max_age=KNOWN_DEVICE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 def _log_in(user: User) -> None:
@@ -95,7 +127,7 @@ def register() -> ResponseReturnValue:
                     ).format(settings),
                     "info",
                 )
-            return redirect(url_for("study.review"))
+            return _remember_device(redirect(url_for("study.review")), user.username)
     if request.method == "POST":
         status = 422
     return render_template("auth/register.html", form=form), status
@@ -109,12 +141,17 @@ def login() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
+        mark = _account_mark(form.username.data)
+        trusted = any(hmac.compare_digest(mark, known) for known in _known_marks())
         try:
-            user = accounts.authenticate(db.session(), form.username.data, form.password.data, address, _now())
+            user = accounts.authenticate(
+                db.session(), form.username.data, form.password.data, address, _now(), trusted_device=trusted
+            )
         except accounts.Throttled as throttled:
             minutes = max(1, round(throttled.retry_after.total_seconds() / 60))
             form.form_errors.append(
-                f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+                f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+                "or log in from a browser you have used for this account before: it is not locked out."
             )
             response = (
                 render_template("auth/login.html", form=form),
@@ -124,7 +161,7 @@ def login() -> ResponseReturnValue:
             return response
         if user is not None:
             _log_in(user)
-            return redirect(safe_next(request.args.get("next")))
+            return _remember_device(redirect(safe_next(request.args.get("next"))), user.username)
         form.form_errors.append("Unknown username or wrong password.")
         status = 401
     elif request.method == "POST":

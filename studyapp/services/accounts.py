@@ -139,7 +139,7 @@ def register(
     return user
 
 
-def _throttle(session: Session, key: str, address: str, now: datetime) -> None:
+def _throttle(session: Session, key: str, address: str, now: datetime, trusted_device: bool) -> None:
     since = now - THROTTLE_WINDOW
     by_account = select(func.count(), func.min(LoginFailure.failed_at)).where(
         LoginFailure.username_key == key, LoginFailure.failed_at > since
@@ -147,20 +147,29 @@ def _throttle(session: Session, key: str, address: str, now: datetime) -> None:
     by_address = select(func.count(), func.min(LoginFailure.failed_at)).where(
         LoginFailure.address == address, LoginFailure.failed_at > since
     )
-    for statement, limit in ((by_account, ACCOUNT_FAILURES), (by_address, ADDRESS_FAILURES)):
+    checks = (
+        [(by_address, ADDRESS_FAILURES)]
+        if trusted_device
+        else [(by_account, ACCOUNT_FAILURES), (by_address, ADDRESS_FAILURES)]
+    )
+    for statement, limit in checks:
         count, oldest = session.execute(statement).one()
         if count >= limit:
             raise Throttled(max(oldest + THROTTLE_WINDOW - now, timedelta(seconds=1)))
 
 
-def authenticate(session: Session, username: str, password: str, address: str, now: datetime) -> User | None:
+def authenticate(
+    session: Session, username: str, password: str, address: str, now: datetime, *, trusted_device: bool = False
+) -> User | None:
     """The user for these credentials, or None (same answer for an unknown user and a wrong password).
 
     Raises Throttled when this account or this client address failed too often recently. Failures
-    are stored in the database, so the limit holds across every worker process.
+    are stored in the database, so the limit holds across every worker process. A `trusted_device`
+    (a browser this account has logged in from before) skips the account's limit, so guessing from
+    elsewhere cannot lock the owner out; the address limit still holds for it.
     """
     key = username_key(username)
-    _throttle(session, key, address, now)
+    _throttle(session, key, address, now, trusted_device)
     user = session.scalars(select(User).where(User.username_key == key)).first()
     if user is not None and _verify(user.password_hash, password):
         rehashed = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None

@@ -231,3 +231,39 @@ def test_a_field_in_error_is_described_by_its_error_and_its_help(
     other = re.search(r'<input [^>]*id="learning_steps"[^>]*>', page) if field != "learning_steps" else None
     if other is not None:
         assert 'aria-describedby="steps-help"' in other.group(0) and "aria-invalid" not in other.group(0)
+
+
+# Guessing from elsewhere does not lock the owner out of a browser they have used before.
+
+
+def test_guessing_elsewhere_does_not_lock_out_the_owners_browser(web: FlaskClient) -> None:
+    register(web)
+    logout(web)
+    attacker = web.application.test_client()
+    for _ in range(5):
+        assert login(attacker, password="guessing guessing").status_code == 401
+    refused = login(attacker)
+    assert refused.status_code == 429
+    assert "a browser you have used for this account before" in refused.get_data(as_text=True)
+    assert login(web).status_code == 302  # the owner's browser carries the mark of an earlier login
+
+
+def test_the_device_mark_names_no_account_and_cannot_be_forged(web: FlaskClient) -> None:
+    register(web, username="marked")
+    mark = web.get_cookie("known_device")
+    assert mark is not None and mark.http_only
+    assert "marked" not in mark.value and re.fullmatch(r"[0-9a-f]{32}", mark.value)
+    logout(web)
+    forger = web.application.test_client()
+    forger.set_cookie("known_device", "0" * 32)
+    for _ in range(5):
+        login(forger, username="marked", password="guessing guessing")
+    assert login(forger, username="marked").status_code == 429
+
+
+def test_a_known_browser_is_still_held_by_the_address_limit(web: FlaskClient) -> None:
+    register(web)
+    logout(web)
+    for _ in range(20):
+        assert login(web, password="guessing guessing").status_code == 401
+    assert login(web).status_code == 429

@@ -90,9 +90,10 @@ def test_unknown_user_and_wrong_password_look_the_same(web: FlaskClient) -> None
 def test_login_is_throttled_per_account(web: FlaskClient) -> None:
     register(web)
     logout(web)
+    elsewhere = web.application.test_client()  # a browser that never logged in to this account
     for _ in range(5):
-        assert login(web, password="wrong password here").status_code == 401
-    throttled = login(web)  # even the right password waits now
+        assert login(elsewhere, password="wrong password here").status_code == 401
+    throttled = login(elsewhere)  # even the right password waits now
     assert throttled.status_code == 429
     assert "Too many failed attempts" in throttled.get_data(as_text=True)
     assert int(throttled.headers["Retry-After"]) > 0
