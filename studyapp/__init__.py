@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from studyapp import config, database, web
+from studyapp import config, database, responses, web
 from studyapp.core.generation import KIND_LABELS
 from studyapp.core.scheduling import Rating, format_interval
 from studyapp.extensions import csrf, db, htmx, login_manager, migrate
@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_error_pages(app)
     register_template_globals(app)
+    responses.init_app(app)
     return app
 
 

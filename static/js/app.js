@@ -82,3 +82,29 @@ document.addEventListener("htmx:afterSwap", (event) => {
       : (heading ? heading.textContent.trim() : "");
   }
 });
+
+// Sign-up: send the browser's time zone, so the study day starts at night where the learner is.
+// Without JavaScript the field stays empty and the server asks for the zone after sign-up.
+for (const field of document.querySelectorAll("input[data-browser-timezone]")) {
+  if (!field.value) {
+    try {
+      field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch {
+      // An old browser without Intl time zones: the server falls back to UTC and asks.
+    }
+  }
+}
+
+// A form that came back with errors: focus the first field in error, whose description reads
+// the error and then the field's help.
+const firstInvalid = document.querySelector('main [aria-invalid="true"]');
+if (firstInvalid) firstInvalid.focus();
+
+// A review card restored from the back-forward cache or from htmx's history may already be
+// answered: fetch the current one instead of letting it be rated.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.getElementById("study")) window.location.reload();
+});
+document.addEventListener("htmx:historyRestore", () => {
+  if (document.getElementById("study")) window.location.reload();
+});

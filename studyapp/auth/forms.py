@@ -7,9 +7,10 @@ import zoneinfo
 from dataclasses import replace
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import DecimalField, EmailField, HiddenField, IntegerField, PasswordField, StringField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -17,10 +18,10 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
+from studyapp.core import usernames
 from studyapp.core.settings import COLUMN_NAMES, RETENTION_RANGE, LearnerSettings
 
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
@@ -55,31 +56,67 @@ def format_steps(steps: tuple[int, ...]) -> str:
 
 
 @cache
-def timezone_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(name, name.replace("_", " "))
-        for name in sorted(zoneinfo.available_timezones())
-        if "/" in name or name == "UTC"
-    ]
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
+# Where the suggestions are not listed (no zone.tab), these areas hold the zones people live in.
+_AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """The zones the settings page suggests: tzdata's zones by country (zone.tab) and UTC.
+
+    zone.tab names a zone in every country (Europe/Bratislava as well as Europe/Prague), so a learner
+    finds their capital. Any zoneinfo name is accepted; the suggestions leave out the old aliases
+    (US/Eastern, Asia/Calcutta) and the Etc/GMT+N zones, 180 more entries on every settings page.
+    """
+    for directory in zoneinfo.TZPATH:
+        table = Path(directory) / "zone.tab"
+        if table.is_file():
+            lines = table.read_text().splitlines()
+            names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+            break
+    else:
+        names = {name for name in zoneinfo.available_timezones() if name.startswith(_AREAS)}
+    return tuple(sorted((names & zoneinfo.available_timezones()) | {"UTC"}))
+
+
+def known_timezone(text: str | None) -> str | None:
+    """The zoneinfo name `text` spells (any case, spaces for underscores), or None."""
+    if not text:
+        return None
+    return _zones_by_folded_name().get(text.strip().replace(" ", "_").casefold())
+
+
+def _normalised_username(value: str | None) -> str | None:
+    return usernames.normalise(value) if value else value
 
 
 class RegisterForm(FlaskForm):
     username = StringField(
-        "Username",
-        validators=[
-            DataRequired(message="Choose a username."),
-            Length(min=3, max=40, message="Use 3 to 40 characters."),
-            Regexp(r"^[\w.-]+$", message="Use letters, digits, dots, dashes or underscores."),
-        ],
+        "Username", filters=[_normalised_username], validators=[DataRequired(message="Choose a username.")]
     )
     email = EmailField(
         "Email (optional)", validators=[Optional(), Email(message="That is not an email address."), Length(max=254)]
     )
     password = PasswordField("Password", validators=[InputRequired(message="Choose a password.")])
+    # Filled in by static/js/app.js from the browser; empty without JavaScript.
+    timezone = HiddenField()
+
+    def validate_username(self, field: StringField) -> None:
+        problem = usernames.problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(message="Enter your username."), Length(max=40)])
+    username = StringField(
+        "Username",
+        filters=[_normalised_username],
+        validators=[DataRequired(message="Enter your username."), Length(max=40)],
+    )
     password = PasswordField("Password", validators=[InputRequired(message="Enter your password."), Length(max=1024)])
 
 
@@ -120,7 +157,10 @@ class SettingsForm(FlaskForm):
     )
     learning_steps = StringField("Learning steps", validators=[Length(max=100)])
     relearning_steps = StringField("Relearning steps", validators=[Length(max=100)])
-    timezone = SelectField("Time zone", validate_choice=True)
+    timezone = StringField(
+        "Time zone",
+        validators=[InputRequired(message="Enter a time zone, e.g. Europe/Prague."), Length(max=64)],
+    )
     day_start_hour = IntegerField(
         "New day starts at (hour)",
         validators=[
@@ -129,9 +169,14 @@ class SettingsForm(FlaskForm):
         ],
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+    def validate_timezone(self, field: StringField) -> None:
+        name = known_timezone(field.data)
+        if name is None:
+            raise ValidationError(
+                f"“{field.data}” is not a time zone we know. Type a region or city, e.g. Europe/Prague or "
+                "America/New_York, and pick it from the list."
+            )
+        field.data = name
 
     def validate_learning_steps(self, field: StringField) -> None:
         try:

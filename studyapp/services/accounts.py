@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from studyapp.core import usernames
 from studyapp.core.settings import COLUMN_NAMES, LearnerSettings
 from studyapp.models import LoginFailure, LoginSession, User
 from studyapp.services.prepared import Prepared
@@ -77,7 +78,8 @@ def _common_passwords() -> frozenset[str]:
 
 
 def username_key(username: str) -> str:
-    return unicodedata.normalize("NFKC", username).strip().casefold()
+    """The one lookup key of a name, at sign-up and at login (see core.usernames)."""
+    return usernames.key(username)
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -112,7 +114,10 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-def register(session: Session, username: str, email: str | None, password: str, now: datetime) -> User:
+def register(
+    session: Session, username: str, email: str | None, password: str, now: datetime, *, timezone: str = "UTC"
+) -> User:
+    """A new account; `timezone` (a zoneinfo name the caller checked) places its study day."""
     key = username_key(username)
     problem = password_problem(password, username)
     if problem:
@@ -122,6 +127,7 @@ def register(session: Session, username: str, email: str | None, password: str, 
         username_key=key,
         email=(email or "").strip() or None,
         password_hash=hash_password(password),
+        timezone=timezone,
         created_at=now,
         updated_at=now,
     )
@@ -133,7 +139,7 @@ def register(session: Session, username: str, email: str | None, password: str, 
     return user
 
 
-def _throttle(session: Session, key: str, address: str, now: datetime) -> None:
+def _throttle(session: Session, key: str, address: str, now: datetime, trusted_device: bool) -> None:
     since = now - THROTTLE_WINDOW
     by_account = select(func.count(), func.min(LoginFailure.failed_at)).where(
         LoginFailure.username_key == key, LoginFailure.failed_at > since
@@ -141,20 +147,29 @@ def _throttle(session: Session, key: str, address: str, now: datetime) -> None:
     by_address = select(func.count(), func.min(LoginFailure.failed_at)).where(
         LoginFailure.address == address, LoginFailure.failed_at > since
     )
-    for statement, limit in ((by_account, ACCOUNT_FAILURES), (by_address, ADDRESS_FAILURES)):
+    checks = (
+        [(by_address, ADDRESS_FAILURES)]
+        if trusted_device
+        else [(by_account, ACCOUNT_FAILURES), (by_address, ADDRESS_FAILURES)]
+    )
+    for statement, limit in checks:
         count, oldest = session.execute(statement).one()
         if count >= limit:
             raise Throttled(max(oldest + THROTTLE_WINDOW - now, timedelta(seconds=1)))
 
 
-def authenticate(session: Session, username: str, password: str, address: str, now: datetime) -> User | None:
+def authenticate(
+    session: Session, username: str, password: str, address: str, now: datetime, *, trusted_device: bool = False
+) -> User | None:
     """The user for these credentials, or None (same answer for an unknown user and a wrong password).
 
     Raises Throttled when this account or this client address failed too often recently. Failures
-    are stored in the database, so the limit holds across every worker process.
+    are stored in the database, so the limit holds across every worker process. A `trusted_device`
+    (a browser this account has logged in from before) skips the account's limit, so guessing from
+    elsewhere cannot lock the owner out; the address limit still holds for it.
     """
     key = username_key(username)
-    _throttle(session, key, address, now)
+    _throttle(session, key, address, now, trusted_device)
     user = session.scalars(select(User).where(User.username_key == key)).first()
     if user is not None and _verify(user.password_hash, password):
         rehashed = hash_password(password) if _hasher.check_needs_rehash(user.password_hash) else None
