@@ -67,6 +67,7 @@ SUBJECT_PRONOUNS = word_set("it they we he she which who that one")
 OBJECT_STARTERS = DETERMINERS | word_set("them it us him her back up out down")
 SINGULAR_CUES = word_set("a an one each every this that another single")
 PLURAL_CUES = word_set("these those many several few both two three four five six seven eight nine ten multiple")
+CONJUNCTIONS = word_set("and or but nor")
 SINGULAR_VERBS = word_set("is was has does")
 PLURAL_VERBS = word_set("are were have do")
 ADJECTIVE_SUFFIXES = ("ous", "ive", "al", "ic", "ent", "ant", "ble", "ful", "less", "ary", "istic", "ised", "ized")
@@ -102,6 +103,7 @@ class Context:
     after: str
     at_start: bool
     before_capitalised: bool = False
+    before2: str = ""  # the word before `before`
 
     @classmethod
     def of(cls, statement: str, span: str) -> Context:
@@ -114,6 +116,7 @@ class Context:
             after=after[0].lower() if after and not re.match(r"\s*[,;:.)]", tail) else "",
             at_start=not head.strip(" \"'“(") or head.rstrip().endswith((".", ":")),
             before_capitalised=bool(before) and before[-1][:1].isupper(),
+            before2=before[-2].lower() if len(before) > 1 else "",
         )
 
 
@@ -256,7 +259,10 @@ def _part_of_speech(span: str, context: Context) -> tuple[str, str]:
         return VERB, "ing"  # "evaluating them and backtracking"
     if single and not determiner_before and inflection == "s":
         subject_before = before in SUBJECT_PRONOUNS or context.before_capitalised
-        if subject_before or (after in OBJECT_STARTERS and before not in ("and", "or")):
+        # "A whisk beats air": a determiner and a noun make a subject, and an object follows
+        # (but "the model weights stay" is a compound noun: a verb follows it).
+        noun_subject = context.before2 in DETERMINERS and after and after not in LINKING | MODALS | CONJUNCTIONS
+        if subject_before or noun_subject or (after in OBJECT_STARTERS and before not in CONJUNCTIONS):
             return VERB, "s"  # "it learns", "QLoRA backpropagates", "the tokenizer decodes them"
     return NOUN, "plural" if is_plural(span) else "singular"
 

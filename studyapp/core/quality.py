@@ -220,9 +220,13 @@ def _cloze_choice_defects(bank: Bank, q: Question) -> list[tuple[str, str]]:
     defects: list[tuple[str, str]] = []
     accepted = {a.lower() for a in (key, *q.accepted, *(span.aliases if span else ()))}
     key_term = blanks.term_of(bank, key)
+    homes = {s.text.lower(): (p.statement, s.text) for p in bank.key_points for s in p.cloze}
     for option in wrong:
         filled = q.prompt.replace(generation.BLANK, option, 1)
         kind = blank_type(bank, filled, option)
+        home = homes.get(option.lower())
+        if home is not None and kind == blank:  # a blank of another key point: also its own type there
+            kind = blank_type(bank, *home)
         if kind != blank:
             defects.append((MIXED_OPTION_TYPES, f"option {option!r} is a {kind}, the blank a {blank}"))
         named = blanks.term_of(bank, option)
