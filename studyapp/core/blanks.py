@@ -11,7 +11,8 @@ downloaded), so the type of a span comes from simple rules anyone can check by e
    term; these never get generated options (only an author's own `distractors`);
 4. otherwise a part of speech, from the span's own shape and the words on either side of the
    blank: after a determiner or preposition a noun phrase, after a modal a verb, after "is" or
-   "stays" a participle or adjective, a hyphenated compound a modifier, "-ly" an adverb.
+   "stays" a participle or adjective, a hyphenated compound a modifier, "-ly" an adverb, one
+   word before the noun it qualifies a premodifier.
 
 The same functions tell the generator what to offer and `questions check` what to flag, so a
 rule can never hold in one and not the other.
@@ -30,7 +31,7 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-NUMBER, TERM, NOUN, VERB, PARTICIPLE, ADJECTIVE, MODIFIER, ADVERB, COMPARATIVE, PHRASE, PROPER, FORMULA = (
+NUMBER, TERM, NOUN, VERB, PARTICIPLE, ADJECTIVE, MODIFIER, PREMODIFIER, ADVERB, COMPARATIVE, PHRASE, PROPER, FORMULA = (
     "number",
     "term",
     "noun phrase",
@@ -38,6 +39,7 @@ NUMBER, TERM, NOUN, VERB, PARTICIPLE, ADJECTIVE, MODIFIER, ADVERB, COMPARATIVE, 
     "participle",
     "adjective",
     "modifier",
+    "premodifier",
     "adverb",
     "comparative",
     "prepositional phrase",
@@ -58,7 +60,8 @@ DETERMINERS = word_set(
 )
 PREPOSITIONS = word_set(
     "of in into for with by from on at to through between over about than as per without within across "
-    "onto under after before during against among towards toward via like"
+    "onto under after before during against among towards toward via like behind beside above below "
+    "around along inside outside beyond throughout until upon off away"
 )
 MODALS = word_set("can could will would should may might must does do did shall")
 LINKING = word_set("is are was were be been being stays stay remains remain becomes become gets get seems")
@@ -227,6 +230,15 @@ _IRREGULAR_PARTICIPLES = word_set("frozen chosen given taken written broken hidd
 _STRONG_ADJECTIVE_SUFFIXES = ("ous", "ive", "ful", "less", "able", "ible", "istic", "ical")
 
 
+def _content_word(word: str) -> bool:
+    """A word after the blank that is likely the noun it qualifies: no function word, no
+    comparative ("harder"), no adverb, no single letter (a matrix name like "B")."""
+    if len(word) < 3 or not word.isalpha() or word.endswith(("er", "ly")):
+        return False
+    function = FILLER_WORDS | PREPOSITIONS | DETERMINERS | LINKING | MODALS | CONJUNCTIONS | SUBJECT_PRONOUNS
+    return word not in function
+
+
 def _part_of_speech(span: str, context: Context) -> tuple[str, str]:
     tokens = [t.lower() for t in words(span)]
     first, last = tokens[0], tokens[-1]
@@ -257,11 +269,18 @@ def _part_of_speech(span: str, context: Context) -> tuple[str, str]:
         return ADJECTIVE, ""  # "how random", "nearly deterministic"
     if single and not determiner_before and inflection == "ing":
         return VERB, "ing"  # "evaluating them and backtracking"
+    if single and not is_plural(first) and _content_word(after):
+        return PREMODIFIER, ""  # a word qualifying the noun after it: "intermediate reasoning", "value projection"
     if single and not determiner_before and inflection == "s":
         subject_before = before in SUBJECT_PRONOUNS or context.before_capitalised
-        # "A whisk beats air": a determiner and a noun make a subject, and an object follows
-        # (but "the model weights stay" is a compound noun: a verb follows it).
-        noun_subject = context.before2 in DETERMINERS and after and after not in LINKING | MODALS | CONJUNCTIONS
+        # "A whisk beats air": a singular determiner and a noun make a subject, and an object
+        # follows ("the quantization constants themselves" and "the model weights stay" are nouns).
+        noun_subject = (
+            context.before2 in SINGULAR_CUES
+            and after
+            and after not in LINKING | MODALS | CONJUNCTIONS
+            and not after.endswith(("self", "selves"))
+        )
         if subject_before or noun_subject or (after in OBJECT_STARTERS and before not in CONJUNCTIONS):
             return VERB, "s"  # "it learns", "QLoRA backpropagates", "the tokenizer decodes them"
     return NOUN, "plural" if is_plural(span) else "singular"

@@ -251,19 +251,35 @@ def fills_blank(bank: Bank, statement: str, key: str, option: str) -> bool:
     return blank_type(bank, filled, option) == blank_type(bank, statement, key)
 
 
-def _term_candidates(bank: Bank, key: str, blank: BlankType, rng: random.Random) -> list[tuple[str, list[str]]]:
+def _without_word(name: str, after: str) -> str:
+    """A name without its last word when the sentence already follows the blank with it:
+    "___ prompting" takes "ReAct", not "ReAct Prompting" (which would read "prompting prompting")."""
+    head, _, last = name.rpartition(" ")
+    return head if head and after and last.lower() == after else name
+
+
+def _term_candidates(
+    bank: Bank, key: str, blank: BlankType, rng: random.Random, after: str = ""
+) -> list[tuple[str, list[str]]]:
     named = blanks.term_of(bank, key)
     if named is None:
         return []
     term = bank.term(named[0])
     plural = key.lower() not in bank.lower_names(term.slug)  # the key is the plural of a name
 
+    # "___ prompting" where the key's term is also called "chain-of-thought prompting": the blank
+    # qualifies that word, so rivals must be "... prompting" terms too, shown without it.
+    head = after if after and f"{key.lower()} {after}" in bank.lower_names(term.slug) else ""
+
     def show(t: Term) -> str | None:
+        if head:
+            return next((n[: -len(head) - 1] for n in t.names if n.lower().endswith(f" {head}")), None)
+        name = _without_word(t.name, after)
         if blank.detail == "acronym":
             return t.acronym or (t.name if blanks.acronym_shaped(t.name) else None)
         if plural:
-            return blanks.pluralise(t.name) if blanks.countable(t.name) and not blanks.is_plural(t.name) else None
-        return t.name
+            return blanks.pluralise(name) if blanks.countable(name) and not blanks.is_plural(name) else None
+        return name
 
     related, zone, rest = _tiered(bank, term, rivals(bank, term))
     tiers = []
@@ -328,7 +344,7 @@ def span_distractors(
 
     tiers: list[tuple[str, Sequence[str]]] = [(TIER_RELATION, restyled(span.distractors))]
     if blank.kind == blanks.TERM:
-        tiers.extend((tier, restyled(pool)) for tier, pool in _term_candidates(bank, key, blank, rng))
+        tiers.extend((tier, restyled(pool)) for tier, pool in _term_candidates(bank, key, blank, rng, context.after))
     elif blank.kind not in blanks.AUTHOR_ONLY:
         if blank == BlankType(blanks.NUMBER, "scale"):
             tiers.append((TIER_RELATION, [w for w in blanks.SCALE_WORDS if w != key.lower()]))

@@ -41,6 +41,11 @@ def bank() -> content.Bank:
         ("APIs charge per token today.", "per token", BlankType(blanks.PHRASE)),
         ("It reads the session history first.", "session history", BlankType(blanks.NOUN, "singular")),
         ("Agents have goals and tools.", "goals", BlankType(blanks.NOUN, "plural")),
+        ("Earlier calls leave no memory behind.", "memory", BlankType(blanks.NOUN, "singular")),
+        ("It writes out intermediate reasoning steps.", "intermediate", BlankType(blanks.PREMODIFIER)),
+        ("A whisk beats air into cream.", "beats", BlankType(blanks.VERB, "s")),
+        ("It compresses the quantization constants themselves.", "constants", BlankType(blanks.NOUN, "plural")),
+        ("Chunks make arithmetic harder.", "arithmetic", BlankType(blanks.NOUN, "singular")),
     ],
 )
 def test_classify(bank: content.Bank, statement: str, span: str, expected: BlankType) -> None:
