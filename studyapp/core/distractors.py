@@ -351,6 +351,11 @@ def span_distractors(
         same_type = [o for o in others if blank_type(bank, o.statement, o.text) == blank]
         if blank.kind == blanks.NUMBER:
             same_type = _near_in_magnitude(key, same_type)
+        else:
+            # A word of the same part of speech is only plausible from a key point on a
+            # neighbouring topic: one linking the same terms or terms related to them.
+            topic = _topic(bank, terms)
+            same_type = [o for o in same_type if topic & set(o.terms)]
         # Closest in topic first: blanks of key points about the same terms, then the same article.
         rng.shuffle(same_type)
         same_type.sort(key=lambda o: -len(set(o.terms) & set(terms)))
@@ -361,6 +366,16 @@ def span_distractors(
         return no_length_cue(key, options)
 
     return _pick(key, tiers, rng, count, excluded, acceptable, strict=True, ratios=False, shuffle=False)
+
+
+def _topic(bank: Bank, terms: Sequence[str]) -> set[str]:
+    """The terms a key point is about and every term they are related to, in any relation."""
+    topic = set(terms)
+    for slug in terms:
+        if bank.has_term(slug):
+            topic.update(t for targets in bank.term(slug).relations.values() for t in targets)
+            topic.update(bank.confusable(slug))
+    return topic
 
 
 MAGNITUDE_RANGE = 100  # a wrong number more than 100 times off is no plausible rival

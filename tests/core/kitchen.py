@@ -87,6 +87,7 @@ TOOLS = [
         "A bundle of looped wires on a handle that beats air into eggs or cream.",
         confusable_with=["fork"],
         contrasts_with=["spoon"],
+        related=["ladle"],
     ),
     term(
         "ladle",

@@ -83,6 +83,14 @@ def test_a_verb_blank_is_offered_verbs_in_the_same_form(questions: dict[str, Que
     assert sorted(q.options) == ["beats", "lifts", "serves", "stirs"]
 
 
+def test_a_word_from_an_unrelated_topic_is_never_offered(tmp_path: Path) -> None:
+    """Same part of speech is not enough: "A whisk rots air" would come from a key point on food."""
+    rots = kitchen.key_point("garlic-rots", "A damp garlic rots within weeks.", ["rots"], ["garlic"])
+    bank = content.load_bank(kitchen.write_bank(tmp_path / "own", [*kitchen.KEY_POINTS, rots]))
+    q = {q.key: q for q in generation.generate(bank)}["cloze_choice:kitchen:whisk-beats:1"]
+    assert "rots" not in q.options
+
+
 def test_a_term_blank_is_offered_rival_term_names_and_never_a_parent(
     bank: content.Bank, questions: dict[str, Question]
 ) -> None:
