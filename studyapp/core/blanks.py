@@ -8,7 +8,7 @@ downloaded), so the type of a span comes from simple rules anyone can check by e
    "4-bit" -> "bit"), a four-digit number from 1900 to 2099 is a year, "billion" a scale word;
 2. **term**: it is a name, acronym or alias of a glossary term (or the plural of one);
 3. **formula** or **proper** name: maths symbols, quoted titles, capitalised words that are no
-   term; these never get generated options (only an author's own `distractors`);
+   term; these, like plain noun phrases (see AUTHOR_ONLY), take only an author's `distractors`;
 4. otherwise a part of speech, from the span's own shape and the words on either side of the
    blank: after a determiner or preposition a noun phrase, after a modal a verb, after "is" or
    "stays" a participle or adjective, a hyphenated compound a modifier, "-ly" an adverb, one
@@ -46,8 +46,11 @@ NUMBER, TERM, NOUN, VERB, PARTICIPLE, ADJECTIVE, MODIFIER, PREMODIFIER, ADVERB, 
     "proper name",
     "formula",
 )
-# Types whose options can only be the author's own: any generated rival would be arbitrary.
-AUTHOR_ONLY = (PROPER, FORMULA)
+# Types whose options can only be the author's own `distractors`. A proper name or a formula has
+# no rivals a rule could find; a noun phrase that names no glossary term is open-ended, and rival
+# nouns from other blanks, however well typed, read as nonsense in most sentences ("consumes a
+# great deal of latency"; 30 of 45 such items judged defective in review).
+AUTHOR_ONLY = (PROPER, FORMULA, NOUN, PREMODIFIER, PHRASE)
 
 NUMBER_WORDS = word_set(
     "zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
@@ -71,8 +74,8 @@ OBJECT_STARTERS = DETERMINERS | word_set("them it us him her back up out down")
 SINGULAR_CUES = word_set("a an one each every this that another single")
 PLURAL_CUES = word_set("these those many several few both two three four five six seven eight nine ten multiple")
 CONJUNCTIONS = word_set("and or but nor")
-SINGULAR_VERBS = word_set("is was has does")
-PLURAL_VERBS = word_set("are were have do")
+SINGULAR_VERBS = word_set("is was has does stays remains becomes seems")
+PLURAL_VERBS = word_set("are were have do stay remain become seem")
 ADJECTIVE_SUFFIXES = ("ous", "ive", "al", "ic", "ent", "ant", "ble", "ful", "less", "ary", "istic", "ised", "ized")
 # "an" before these letters when an acronym is read letter by letter (an LLM, an RNN, an SFT).
 _VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
@@ -294,7 +297,7 @@ def article_for(text: str) -> str:
     tokens = words(text)
     if not tokens:
         return "a"
-    first = tokens[0]
+    first = tokens[0].split("-")[0]  # "LLM-as-a-judge" is read from its acronym
     if re.fullmatch(r"[A-Z]{2,}[a-z]?s?|[A-Z]", first) or re.fullmatch(r"[A-Z][A-Z0-9]+", first):
         return "an" if first[0] in _VOWEL_SOUND_LETTERS else "a"
     if first[0].isdigit():
@@ -427,11 +430,14 @@ def expansion_cue(statement: str, key: str) -> bool:
     """Whether the blank spells out an acronym shown in the stem, so its letters give it away.
 
     "QLoRA is short for ___ LoRA": the key must start with Q. Either the stem says so ("short for",
-    "stands for", "acronym") or the key's initials are the capitals of a word in the stem.
+    "stands for", "acronym"), or the key's initials are the capitals of a word in the stem, or the
+    key is a scale word abbreviated after a number in the stem (70B for billion).
     """
     low = statement.lower()
     if any(cue in low for cue in _EXPANSION_CUES):
         return True
+    if key.lower() in SCALE_WORDS and re.search(r"\d" + key[0].upper() + r"\b", statement):
+        return True  # "a label such as 70B means seventy ___": B gives billion away
     letters = initials(key)
     if len(letters) < 2:
         return False

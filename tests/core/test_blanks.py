@@ -118,6 +118,7 @@ def test_expansion_cue_and_initials() -> None:
     assert blanks.expansion_cue("The acronym LoRA is short for Low-Rank Adaptation.", "Low-Rank Adaptation")
     assert blanks.expansion_cue("We call it Low-Rank Adaptation (LoRA) here.", "Low-Rank Adaptation")
     assert not blanks.expansion_cue("LoRA trains small matrices.", "small matrices")
+    assert blanks.expansion_cue("A label such as 70B means seventy billion parameters.", "billion")
 
 
 def test_length_outlier() -> None:

@@ -78,6 +78,16 @@ def test_a_number_with_rivals_of_its_unit_is_offered_only_those(tmp_path: Path) 
     assert sorted(q.options) == ["160 degrees", "180 degrees", "220 degrees", "250 degrees"]
 
 
+def test_a_plain_noun_blank_takes_only_the_authors_distractors(tmp_path: Path, questions: dict[str, Question]) -> None:
+    assert "cloze_choice:kitchen:garlic-is-a-bulb:2" not in questions  # "small ___": cloves
+    points = [dict(p) for p in kitchen.KEY_POINTS]
+    garlic = next(p for p in points if p["key"] == "garlic-is-a-bulb")
+    garlic["cloze"] = ["Garlic", {"text": "cloves", "distractors": ["Segments", "scales", "seeds", "cloves"]}]
+    bank = content.load_bank(kitchen.write_bank(tmp_path / "own", points))
+    q = {q.key: q for q in generation.generate(bank)}["cloze_choice:kitchen:garlic-is-a-bulb:2"]
+    assert sorted(q.options) == ["cloves", "scales", "seeds", "segments"]  # in the key's case, the key not twice
+
+
 def test_a_verb_blank_is_offered_verbs_in_the_same_form(questions: dict[str, Question]) -> None:
     q = questions["cloze_choice:kitchen:whisk-beats:1"]
     assert sorted(q.options) == ["beats", "lifts", "serves", "stirs"]
