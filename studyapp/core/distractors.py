@@ -281,9 +281,11 @@ def _term_candidates(
             return blanks.pluralise(name) if blanks.countable(name) and not blanks.is_plural(name) else None
         return name
 
-    related, zone, rest = _tiered(bank, term, rivals(bank, term))
+    related, zone, _ = _tiered(bank, term, rivals(bank, term))
     tiers = []
-    for tier, terms in ((TIER_RELATION, related), (TIER_ZONE, zone), (TIER_BANK, rest)):
+    # Not the whole bank: a term from another zone ("frontier models" for "tokens") reads as
+    # nonsense in a sentence about this one.
+    for tier, terms in ((TIER_RELATION, related), (TIER_ZONE, zone)):
         shown = [s for s in (show(t) for t in terms) if s]
         rng.shuffle(shown)
         tiers.append((tier, shown))
