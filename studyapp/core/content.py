@@ -8,7 +8,7 @@ of Flask or the database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,7 @@ class Bank:
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _lineage: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
     _by_name: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_slug.update({t.slug: t for z in self.zones for t in z.terms})
@@ -249,6 +250,12 @@ class Bank:
         """Terms sharing a direct parent with this one (self-attention and cross-attention)."""
         parents = set(self._parents.get(slug, ()))
         return frozenset(t for t, ps in self._parents.items() if t != slug and parents & set(ps))
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from this bank, computed once (the bank never changes after parsing)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def location(self, key: str) -> Location | None:
         """Where the record named by `key` (see location_key) was written, when read from files."""

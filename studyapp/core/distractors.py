@@ -86,7 +86,12 @@ def _too_similar(a: str, b: str) -> bool:
 
 def names_term(text: str, term: Term) -> bool:
     """Whether `text` contains the term's name, acronym or an alias (plural forms included)."""
-    return any(mentions(text, name) for name in term.names)
+    return _mentions_any(text, term.names)
+
+
+@lru_cache(maxsize=65536)
+def _mentions_any(text: str, names: tuple[str, ...]) -> bool:
+    return any(mentions(text, name) for name in names)
 
 
 def no_length_cue(answer: str, options: Sequence[str]) -> bool:
@@ -122,6 +127,8 @@ def _pick(
     seen: set[str] = set()
     for group, ratio in passes:
         for tier, pool in group:
+            if len(ordered) >= SEARCH_WINDOW:
+                break  # only the best-ranked candidates are ever searched
             candidates = [
                 c
                 for c in dict.fromkeys(pool)
@@ -139,7 +146,7 @@ def _pick(
             for candidate in candidates:
                 seen.add(candidate.lower())
                 ordered.append((candidate, tier))
-    window = ordered[:SEARCH_WINDOW]
+    window = ordered[:SEARCH_WINDOW]  # the last pool may have overfilled it
     for combo in itertools.combinations(window, count):
         options = [c for c, _ in combo]
         if any(_too_similar(a, b) for a, b in itertools.combinations(options, 2)):
@@ -241,7 +248,9 @@ def swap_term(bank: Bank, term: Term, rng: random.Random) -> tuple[Term, str] | 
 
 
 def blank_type(bank: Bank, statement: str, span: str) -> BlankType:
-    return blanks.classify(bank, statement, span)
+    """blanks.classify, computed once per bank, statement and span (generation asks often)."""
+    result: BlankType = bank.memo(("blank_type", statement, span), lambda: blanks.classify(bank, statement, span))
+    return result
 
 
 def fills_blank(bank: Bank, statement: str, key: str, option: str) -> bool:

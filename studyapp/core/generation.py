@@ -229,7 +229,16 @@ def headings(bank: Bank, article: Article) -> tuple[str, ...]:
 
 
 def quizzes_layout_or_filler(bank: Bank, article: Article, kp: KeyPoint, span: str) -> bool:
-    return blanks.is_filler(span) or blanks.layout_reason(bank, kp.statement, span, headings(bank, article)) is not None
+    """Whether a blank is filler or tests the post's layout (`questions check` explains which)."""
+
+    def compute() -> bool:
+        return (
+            blanks.is_filler(span)
+            or blanks.layout_reason(bank, kp.statement, span, headings(bank, article)) is not None
+        )
+
+    result: bool = bank.memo(("layout_or_filler", article.slug, kp.key, span), compute)
+    return result
 
 
 def _span_candidates(bank: Bank, article: Article, kp: KeyPoint) -> list[SpanCandidate]:
