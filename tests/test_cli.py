@@ -59,3 +59,30 @@ def test_import_reports_counts_and_is_a_no_op_the_second_time(app: Flask) -> Non
     assert first.exit_code == 0 and first.output.startswith("added ")
     second = runner.invoke(args=["questions", "import", "--dir", str(FIXTURE_BANK)])
     assert second.output.startswith("added 0, updated 0, retired 0, unchanged ")
+
+
+def test_check_reports_findings_with_file_and_line_and_exits_1(app: Flask, tmp_path: Path) -> None:
+    from tests.core import kitchen
+
+    bank = kitchen.write_bank(tmp_path)
+    result = app.test_cli_runner().invoke(args=["questions", "check", "--dir", str(bank)])
+    assert result.exit_code == 1
+    where = kitchen.line_of(bank, "articles/kitchen.yaml", "key: knives-often-sharpened")
+    assert f"{where}: knives-often-sharpened: [filler-blank]" in result.output
+    assert "6 finding(s): filler-blank 1, layout-blank 1, parent-child-swap 1, relation-conflict 3" in result.output
+    as_json = app.test_cli_runner().invoke(args=["questions", "check", "--json", "--dir", str(bank)])
+    findings = json.loads(as_json.output)["findings"]
+    assert {"class": "filler-blank", "location": where, "subject": "knives-often-sharpened"}.items() <= findings[
+        [f["class"] for f in findings].index("filler-blank")
+    ].items()
+
+
+def test_check_report_prints_a_sample_per_kind_with_the_key_marked(app: Flask) -> None:
+    args = ["questions", "check", "--report", "--per-kind", "2", "--seed", "3", "--dir", str(FIXTURE_BANK)]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "=== choice_term (2) ===" in result.output and "=== matching (2) ===" in result.output
+    assert "[bank/glossary/green.yaml:" in result.output and "explanation: " in result.output
+    assert result.output.count("\n  * ") >= 2  # the key of each choice item is marked
+    again = app.test_cli_runner().invoke(args=args)
+    assert again.output == result.output

@@ -8,8 +8,7 @@ of Flask or the database.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ import yaml
 
 RELATION_KINDS = ("confusable_with", "contrasts_with", "is_a", "part_of", "related")
 DISTRACTOR_RELATIONS = ("confusable_with", "contrasts_with")
+# A child of one of these is also a case of its parent, so the two are never offered as rivals.
+HIERARCHY_RELATIONS = ("is_a", "part_of")
 BASES = ("source", "supplementary")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFINITION_WORDS = (6, 30)
@@ -38,6 +39,17 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.subject}: {self.message}" if self.subject else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a record was written: the file (relative to the content folder's parent) and line."""
+
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
 
 
 @dataclass(frozen=True)
@@ -89,8 +101,11 @@ class Zone:
 
 @dataclass(frozen=True)
 class ClozeSpan:
+    """A blankable span; `distractors` are the author's own wrong options for its multiple choice."""
+
     text: str
     aliases: tuple[str, ...] = ()
+    distractors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,9 +176,16 @@ class Bank:
 
     zones: tuple[Zone, ...]
     articles: tuple[Article, ...]
+    # Keyed by location_key(); filled by read_bank, empty for banks built in code.
+    locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
     _by_slug: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
     _confusable: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     _names: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _parents: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _lineage: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+    _by_name: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_slug.update({t.slug: t for z in self.zones for t in z.terms})
@@ -181,14 +203,73 @@ class Bank:
                         linked[target][term.slug] = None
         self._confusable.update({slug: tuple(targets) for slug, targets in linked.items()})
         self._names.update({t.slug: frozenset(n.lower() for n in t.names) for t in self._by_slug.values()})
+        for term in self._by_slug.values():
+            for name in term.names:
+                self._by_name.setdefault(name.lower(), term.slug)
+        self._parents.update(
+            {
+                t.slug: tuple(
+                    dict.fromkeys(
+                        p for kind in HIERARCHY_RELATIONS for p in t.relations.get(kind, ()) if p in self._by_slug
+                    )
+                )
+                for t in self._by_slug.values()
+            }
+        )
+        for slug in self._by_slug:
+            seen: set[str] = set()
+            todo = list(self._parents[slug])
+            while todo:  # a cycle in the content (a is_a b is_a a) must not loop forever
+                parent = todo.pop()
+                if parent not in seen and parent != slug:
+                    seen.add(parent)
+                    todo.extend(self._parents[parent])
+            self._ancestors[slug] = frozenset(seen)
+        descendants: dict[str, set[str]] = {slug: set() for slug in self._by_slug}
+        for slug, ancestors in self._ancestors.items():
+            for ancestor in ancestors:
+                descendants[ancestor].add(slug)
+        self._lineage.update({s: self._ancestors[s] | descendants[s] for s in self._by_slug})
 
     def lower_names(self, slug: str) -> frozenset[str]:
         """A term's names, acronym and aliases in lower case."""
         return self._names[slug]
 
+    def term_named(self, name: str) -> Term | None:
+        """The term with this name, acronym or alias (case-insensitive), if any."""
+        slug = self._by_name.get(name.lower())
+        return self._by_slug[slug] if slug else None
+
     def confusable(self, slug: str) -> tuple[str, ...]:
         """Slugs of terms confusable with or contrasting to this one, in either direction."""
         return self._confusable.get(slug, ())
+
+    def ancestors(self, slug: str) -> frozenset[str]:
+        """Every term this one is a kind or a part of, transitively (is_a and part_of)."""
+        return self._ancestors.get(slug, frozenset())
+
+    def lineage(self, slug: str) -> frozenset[str]:
+        """Ancestors and descendants: terms a question about `slug` can never offer as wrong.
+
+        A child is a case of its parent ("few-shot learning is in-context learning"), so either
+        one is a defensible answer wherever the other is keyed.
+        """
+        return self._lineage.get(slug, frozenset())
+
+    def siblings(self, slug: str) -> frozenset[str]:
+        """Terms sharing a direct parent with this one (self-attention and cross-attention)."""
+        parents = set(self._parents.get(slug, ()))
+        return frozenset(t for t, ps in self._parents.items() if t != slug and parents & set(ps))
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from this bank, computed once (the bank never changes after parsing)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def location(self, key: str) -> Location | None:
+        """Where the record named by `key` (see location_key) was written, when read from files."""
+        return self.locations.get(key)
 
     @property
     def terms(self) -> tuple[Term, ...]:
@@ -203,6 +284,12 @@ class Bank:
     @property
     def key_points(self) -> tuple[KeyPoint, ...]:
         return tuple(kp for a in self.articles for kp in a.key_points)
+
+
+def location_key(kind: str, *parts: str) -> str:
+    """The key of a record in Bank.locations: ("term", slug), ("zone", slug), ("article", slug),
+    ("key_point", article, key) or ("contrasts", article)."""
+    return ":".join((kind, *parts))
 
 
 class ContentError(Exception):
@@ -472,7 +559,9 @@ def _parse_key_point(raw: Any, article: str, section: int, position: int, r: _Re
         if isinstance(item, (str, int, float)):
             span = ClozeSpan(_clean(str(item)))
         elif isinstance(item, dict):
-            span = ClozeSpan(r.text(item, "text", subject), r.texts(item, "aliases", subject))
+            span = ClozeSpan(
+                r.text(item, "text", subject), r.texts(item, "aliases", subject), r.texts(item, "distractors", subject)
+            )
         else:
             r.problem(line, subject, "a cloze span must be text or a mapping with 'text'")
             continue
@@ -519,8 +608,14 @@ def _parse_key_point(raw: Any, article: str, section: int, position: int, r: _Re
     )
 
 
+CONTRASTS_LINE = "#contrasts"  # not a valid key point key, so it cannot collide with one
+
+
 def parse_article(path: Path, label: str) -> tuple[Article | None, list[Problem], dict[str, int]]:
-    """Parse one article file. Returns the article, its problems and each key point's line."""
+    """Parse one article file. Returns the article, its problems and each key point's line.
+
+    The line of the contrasts block, when there is one, is under CONTRASTS_LINE.
+    """
     r = _Reader(label)
     data = _load_yaml(path, label, r)
     if data is None:
@@ -567,6 +662,8 @@ def parse_article(path: Path, label: str) -> tuple[Article | None, list[Problem]
     contrasts = None
     raw_contrasts = data.get("contrasts")
     if raw_contrasts is not None:
+        if isinstance(raw_contrasts, dict) and isinstance(raw_contrasts.get(_LINE), int):
+            lines[CONTRASTS_LINE] = raw_contrasts[_LINE]
         if not isinstance(raw_contrasts, dict):
             r.problem(data.get(_LINE), "contrasts", "must be a mapping")
         else:
@@ -676,6 +773,7 @@ def read_bank(root: Path) -> tuple[Bank, list[Problem]]:
         problems.append(Problem(str(root / "glossary"), None, "", "no zone files (*.yaml) found"))
     if not article_paths:
         problems.append(Problem(str(root / "articles"), None, "", "no article files (*.yaml) found"))
+    locations: dict[str, Location] = {}
     zone_slugs: dict[str, str] = {}
     for path in glossary:
         label = _label(path, root)
@@ -689,6 +787,7 @@ def read_bank(root: Path) -> tuple[Bank, list[Problem]]:
             )
             continue
         zone_slugs[zone.slug] = label
+        locations[location_key("zone", zone.slug)] = Location(label, None)
         kept = []
         for term, line in zip(zone.terms, lines, strict=True):
             if term.slug in term_files:
@@ -696,6 +795,7 @@ def read_bank(root: Path) -> tuple[Bank, list[Problem]]:
                 problems.append(Problem(label, line, term.slug, f"duplicate slug (first at {first_file}:{first_line})"))
                 continue
             term_files[term.slug] = (label, line)
+            locations[location_key("term", term.slug)] = Location(label, line)
             kept.append(term)
         zones.append(Zone(zone.slug, zone.name, zone.position, zone.basis, zone.intro, tuple(kept)))
     seen_articles: set[str] = set()
@@ -709,12 +809,16 @@ def read_bank(root: Path) -> tuple[Bank, list[Problem]]:
             problems.append(Problem(label, None, "article", f"duplicate article slug {article.slug!r}"))
             continue
         seen_articles.add(article.slug)
+        locations[location_key("article", article.slug)] = Location(label, None)
+        if CONTRASTS_LINE in point_lines:
+            locations[location_key("contrasts", article.slug)] = Location(label, point_lines[CONTRASTS_LINE])
         for kp in article.key_points:
             point_files[(article.slug, kp.key)] = (label, point_lines.get(kp.key))
+            locations[location_key("key_point", article.slug, kp.key)] = Location(label, point_lines.get(kp.key))
         articles.append(article)
     problems.extend(_cross_check(zones, articles, term_files, point_files))
     zones.sort(key=lambda z: (z.position, z.slug))
-    return Bank(zones=tuple(zones), articles=tuple(articles)), problems
+    return Bank(zones=tuple(zones), articles=tuple(articles), locations=locations), problems
 
 
 def load_bank(root: Path) -> Bank:
@@ -751,12 +855,3 @@ def near_duplicate_definitions(terms: Iterable[Term], threshold: float = 0.6) ->
             if score >= threshold:
                 found.append((a, b, round(score, 2)))
     return found
-
-
-if __name__ == "__main__":  # a quick check for content authors: python -m studyapp.core.content questions
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "questions")
-    _, found = read_bank(target)
-    for item in found:
-        print(item)
-    print(f"{len(found)} problem(s)")
-    sys.exit(1 if found else 0)

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 
-from studyapp.core.content import Article, Bank, KeyPoint, Term, find_span
-from studyapp.core.distractors import span_distractors, term_distractors
+from studyapp.core import blanks
+from studyapp.core.content import Article, Bank, FalseSwap, KeyPoint, Term, find_span
+from studyapp.core.distractors import SpanCandidate, span_distractors, swap_term, term_distractors
 
 TERM_TO_DEFINITION = "term_to_definition"
 DEFINITION_TO_TERM = "definition_to_term"
@@ -99,7 +100,7 @@ def _replace_span(statement: str, span: str, text: str) -> str:
 def _term_questions(bank: Bank, term: Term, seed: int) -> list[Question]:
     make = partial(Question, term=term.slug, zone=term.zone, article=term.article)
     definition_choice = term_distractors(
-        bank, term, _rng(seed, f"{CHOICE_DEFINITION}:{term.slug}"), lambda t: t.definition
+        bank, term, _rng(seed, f"{CHOICE_DEFINITION}:{term.slug}"), lambda t: t.definition, shows_definition=True
     )
     name_choice = term_distractors(bank, term, _rng(seed, f"{CHOICE_TERM}:{term.slug}"), lambda t: t.label)
     return [
@@ -143,13 +144,13 @@ def _true_false_term(bank: Bank, term: Term, truth: bool, seed: int) -> Question
     key = f"{TRUE_FALSE_TERM}:{term.slug}"
     shown, explanation, fallback = term.definition, term.explanation, False
     if not truth:
-        choice = term_distractors(bank, term, _rng(seed, key), lambda t: t.slug, count=1)
-        if choice.options:
-            other = bank.term(choice.options[0])
+        swap = swap_term(bank, term, _rng(seed, key))
+        if swap is not None:
+            other, tier = swap
             shown = other.definition
-            fallback = choice.fallback
+            fallback = tier == "bank"
             explanation = f"False: that describes {other.label}. {term.label}: {term.definition}"
-        else:  # a bank of one term: nothing to swap with
+        else:  # nothing in the bank can be swapped in without being true or obvious
             truth = True
     return Question(
         key=key,
@@ -175,10 +176,8 @@ def _matching(bank: Bank, seed: int) -> list[Question]:
         _rng(seed, f"{MATCHING}:{zone.slug}").shuffle(terms)
         groups = math.ceil(len(terms) / high)
         size, extra = divmod(len(terms), groups)
-        start = 0
-        for i in range(groups):
-            group = terms[start : start + size + (1 if i < extra else 0)]
-            start += len(group)
+        sizes = [size + (1 if i < extra else 0) for i in range(groups)]
+        for i, group in enumerate(_matching_groups(bank, terms, sizes)):
             questions.append(
                 Question(
                     key=f"{MATCHING}:{zone.slug}:{i + 1}",
@@ -193,6 +192,38 @@ def _matching(bank: Bank, seed: int) -> list[Question]:
     return questions
 
 
+def matching_conflict(bank: Bank, a: Term, b: Term) -> bool:
+    """Two terms that cannot share a matching set: one is a kind or part of the other, or they
+    share a name, so either label fits either definition."""
+    return b.slug in bank.lineage(a.slug) or bool(bank.lower_names(a.slug) & bank.lower_names(b.slug))
+
+
+def _matching_groups(bank: Bank, terms: list[Term], sizes: list[int]) -> list[list[Term]]:
+    """Deal the (shuffled) terms into sets of at most the given sizes, keeping conflicting terms apart.
+
+    The terms with the most conflicts are dealt first (a parent of many children needs a set of
+    its own); each goes to the first set with room and no conflict. A term that conflicts with
+    every set with room is left out of matching, unless a set would then hold fewer than the
+    minimum (`questions check` reports that set). Each set keeps the shuffled order.
+    """
+    conflicts = {t.slug: sum(matching_conflict(bank, t, o) for o in terms if o is not t) for t in terms}
+    position = {t.slug: i for i, t in enumerate(terms)}
+    groups: list[list[Term]] = [[] for _ in sizes]
+    left_out: list[Term] = []
+    for term in sorted(terms, key=lambda t: -conflicts[t.slug]):
+        open_groups = [g for g, size in zip(groups, sizes, strict=True) if len(g) < size]
+        fitting = [g for g in open_groups if not any(matching_conflict(bank, term, other) for other in g)]
+        if fitting:
+            fitting[0].append(term)
+        else:
+            left_out.append(term)
+    for term in left_out:
+        short = [g for g in groups if len(g) < MATCHING_SIZES[0]]
+        if short:
+            short[0].append(term)
+    return [sorted(g, key=lambda t: position[t.slug]) for g in groups]
+
+
 def _accepted_for_span(bank: Bank, kp: KeyPoint, index: int) -> tuple[str, ...]:
     span = kp.cloze[index]
     accepted = [span.text, *span.aliases]
@@ -205,14 +236,54 @@ def _accepted_for_span(bank: Bank, kp: KeyPoint, index: int) -> tuple[str, ...]:
     return tuple(a for a in dict.fromkeys(accepted) if a == span.text or not find_span(rest, a))
 
 
+def headings(bank: Bank, article: Article) -> tuple[str, ...]:
+    """The headings a reader of the post sees: its title, its section titles, the zone names."""
+    return (article.title, *(s.title for s in article.sections), *(z.name for z in bank.zones))
+
+
+def quizzes_layout_or_filler(bank: Bank, article: Article, kp: KeyPoint, span: str) -> bool:
+    """Whether a blank is filler or tests the post's layout (`questions check` explains which)."""
+
+    def compute() -> bool:
+        return (
+            blanks.is_filler(span)
+            or blanks.layout_reason(bank, kp.statement, span, headings(bank, article)) is not None
+        )
+
+    result: bool = bank.memo(("layout_or_filler", article.slug, kp.key, span), compute)
+    return result
+
+
+def _span_candidates(bank: Bank, article: Article, kp: KeyPoint) -> list[SpanCandidate]:
+    """Every other blank of the bank, as a possible wrong option for this key point's blanks."""
+    return [
+        SpanCandidate(s.text, other.statement, s.aliases, a.slug == article.slug, other.terms)
+        for a in bank.articles
+        for other in a.key_points
+        if other.key != kp.key or a.slug != article.slug
+        for s in other.cloze
+        if not quizzes_layout_or_filler(bank, a, other, s.text)
+    ]
+
+
+def hierarchy_swap(bank: Bank, kp: KeyPoint, swap: FalseSwap) -> str | None:
+    """The term that a false swap replaces by its own parent or child, if it does.
+
+    When the swapped span names a term, only that term counts ("MMLU" -> HumanEval is a sibling
+    swap under benchmark, which is fine); otherwise any term the key point links.
+    """
+    if not bank.has_term(swap.term):
+        return None
+    named = bank.term_named(swap.span)
+    replaced = [named.slug] if named else [s for s in kp.terms if bank.has_term(s)]
+    return next((slug for slug in replaced if swap.term in bank.lineage(slug)), None)
+
+
 def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) -> list[Question]:
     questions: list[Question] = []
     make = partial(Question, article=article.slug, key_point=kp.key, term=kp.terms[0] if kp.terms else None)
     linked = [bank.term(s) for s in kp.terms]
-    same_article = [s.text for other in article.key_points if other.key != kp.key for s in other.cloze]
-    elsewhere = [
-        s.text for other in bank.articles if other.slug != article.slug for p in other.key_points for s in p.cloze
-    ]
+    others = _span_candidates(bank, article, kp)
     for i, span in enumerate(kp.cloze):
         prompt = blank_out(kp.statement, span.text)
         accepted = _accepted_for_span(bank, kp, i)
@@ -227,15 +298,17 @@ def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) 
                 explanation=kp.explanation,
             )
         )
+        if quizzes_layout_or_filler(bank, article, kp, span.text):
+            continue  # `questions check` reports it; no need to make it worse with options
+        # Every accepted form, even one dropped from the typed answers because the stem prints it,
+        # is still right and so can never be a wrong option.
+        every_answer = (
+            *accepted,
+            *span.aliases,
+            *(n for t in linked for n in t.names if span.text.lower() in {m.lower() for m in t.names}),
+        )
         choice = span_distractors(
-            bank,
-            kp.statement,
-            span.text,
-            accepted,
-            linked,
-            same_article,
-            elsewhere,
-            _rng(seed, f"{CLOZE_CHOICE}:{base}"),
+            bank, kp.statement, span, every_answer, others, _rng(seed, f"{CLOZE_CHOICE}:{base}"), terms=kp.terms
         )
         if len(choice.options) == 3:
             questions.append(
@@ -261,6 +334,8 @@ def _key_point_questions(bank: Bank, article: Article, kp: KeyPoint, seed: int) 
             )
         )
     for i, swap in enumerate(kp.false_swaps):
+        if hierarchy_swap(bank, kp, swap):
+            continue  # a parent or child swapped in may keep the statement true; the check reports it
         replacement = swap.text or _swap_name(bank.term(swap.term), swap.span, linked)
         questions.append(
             make(
