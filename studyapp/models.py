@@ -348,6 +348,8 @@ class ReviewLog(Base):
     # What undo restores (JSON): {"card": the card's columns before (None for a new card),
     # "buried": ids of the sibling cards this answer buried}.
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # "review" for a flashcard answer; "quiz" for a quiz answer counted as evidence on this card.
+    source: Mapped[str] = mapped_column(String(10), default="review", server_default="review")
     stability_after: Mapped[float | None]
     difficulty_after: Mapped[float | None]
     due_after: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -382,3 +384,51 @@ class CardAction(Base):
     action: Mapped[str] = mapped_column(String(20))  # "bury" or "suspend"
     acted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class QuizAttempt(Base):
+    """One quiz taken: its mode, what it covers, and when it was finished.
+
+    A visitor's attempt has no user but a `visitor_key` (the hash of a random token in their
+    session), so signing up straight after the quiz can claim it.
+    """
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (Index("ix_quiz_attempt_user_time", "user_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    visitor_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    mode: Mapped[str] = mapped_column(String(20))  # "test", "learn" or "match"
+    topics: Mapped[list[str]] = mapped_column(JSON)  # "zone:<slug>", "article:<slug>", "all" or "weakest"
+    formats: Mapped[str] = mapped_column(String(20))  # "mixed", "choice", "true_false", "typed", "matching"
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    penalty_ms: Mapped[int] = mapped_column(default=0)  # Match: time added for mistakes
+
+    items: Mapped[list[QuizItem]] = relationship(
+        back_populates="attempt", order_by="QuizItem.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizItem(Base):
+    """One question of an attempt, with the options as shown and, once answered, the server's grade."""
+
+    __tablename__ = "quiz_item"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    options: Mapped[list[str]] = mapped_column(JSON)  # in the order shown
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(Text)
+    correct: Mapped[bool | None]
+    leniency: Mapped[str | None] = mapped_column(String(200))  # what the grader forgave, for the feedback
+    overridden: Mapped[bool] = mapped_column(default=False)  # the learner said "I was right"
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
+    question: Mapped[Question] = relationship()

@@ -108,3 +108,38 @@ window.addEventListener("pageshow", (event) => {
 document.addEventListener("htmx:historyRestore", () => {
   if (document.getElementById("study")) window.location.reload();
 });
+
+// Quiz: 1-4 choose an option, T/F answer true/false, Enter answers (natively) and then moves on.
+document.addEventListener("keydown", (event) => {
+  const quiz = document.getElementById("quiz");
+  if (!quiz || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input[type=text], textarea, select")) return;
+  const key = event.key.toLowerCase();
+  const option = quiz.querySelector(`input[type=radio][data-key="${key}"]`);
+  if (option) {
+    event.preventDefault();
+    option.checked = true;
+    option.focus();
+    return;
+  }
+  if (key !== "enter" || event.target.closest("button, a")) return;
+  const next = document.getElementById("next");
+  const form = quiz.querySelector("form.quiz-question");
+  if (next) {
+    event.preventDefault();
+    next.click();
+  } else if (form && form.querySelector("input[type=radio]:checked")) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target?.id !== "quiz" && event.target.id !== "quiz") return;
+  const focus = document.getElementById("next") || document.getElementById("response")
+    || document.querySelector("#quiz input[type=radio], #quiz select") || document.getElementById("quiz-prompt");
+  if (focus) focus.focus();
+  const announcer = document.getElementById("quiz-announcer");
+  const heading = document.getElementById("feedback-heading") || document.getElementById("quiz-prompt");
+  if (announcer && heading) announcer.textContent = heading.textContent.trim();
+});

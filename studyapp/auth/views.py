@@ -24,7 +24,8 @@ from studyapp.auth.forms import (
 )
 from studyapp.extensions import db
 from studyapp.models import User
-from studyapp.services import accounts
+from studyapp.quiz.views import VISITOR as QUIZ_VISITOR
+from studyapp.services import accounts, quiz
 from studyapp.services.accounts import Reason
 
 bp = Blueprint("auth", __name__)
@@ -75,8 +76,12 @@ def _remember_device(response: Response, username: str) -> Response:
 
 
 def _log_in(user: User) -> None:
-    session.clear()  # a fresh session at login: nothing carried over from before
+    """A fresh session at login (nothing carried over), except a visitor's quizzes, which the account claims."""
+    visitor = session.get(QUIZ_VISITOR)
+    session.clear()
     login_user(accounts.start_session(db.session(), user, _now()))
+    if visitor:
+        quiz.claim(db.session(), quiz.visitor_key(visitor), user.id)
 
 
 def _show_error(form: FlaskForm, error: accounts.AccountError, fields: dict[Reason, str]) -> None:

@@ -33,9 +33,15 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file the live server uses (tests may read it to know the right answers)."""
+    return tmp_path_factory.mktemp("live") / "live.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: Path) -> Iterator[str]:
     """The real app on a fresh SQLite database with the real content, served on a free port."""
-    path: Path = tmp_path_factory.mktemp("live") / "live.sqlite3"
+    path = live_database
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "e2e"})
     with app.app_context():
         flask_migrate.upgrade()
