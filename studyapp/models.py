@@ -349,7 +349,7 @@ class ReviewLog(Base):
     # "buried": ids of the sibling cards this answer buried}.
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "review" for a flashcard answer; "quiz" for a quiz answer counted as evidence on this card.
-    source: Mapped[str] = mapped_column(String(10), default="review", server_default="review")
+    source: Mapped[str] = mapped_column(String(10), server_default="review")
     stability_after: Mapped[float | None]
     difficulty_after: Mapped[float | None]
     due_after: Mapped[datetime] = mapped_column(UTCDateTime)

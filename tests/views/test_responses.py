@@ -20,12 +20,30 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 HX = {"HX-Request": "true"}
 
 
-def get_urls(app: Flask) -> list[str]:
+def answered_quiz(client: FlaskClient) -> int:
+    """Start a quick quiz as this client and answer its first question; the attempt's id."""
+    page = client.get("/quiz").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]  # type: ignore[index]
+    url = client.post("/quiz/quick", data={"csrf_token": csrf}).headers["Location"]
+    question = client.get(url).get_data(as_text=True)
+    item = re.search(r'name="item_id" value="(\d+)"', question)[1]  # type: ignore[index]
+    option = re.search(r'name="response" value="([^"]+)"', question)
+    first_definition = re.search(r'<option value="([^"]+)"', question)
+    pairs = {f"match-{n}": first_definition[1] for n in range(6)} if first_definition else {}
+    data = {"csrf_token": csrf, "item_id": item, "response": option[1] if option else "a guess", **pairs}
+    assert client.post(url + "/answer", data=data).status_code == 303
+    return int(url.rsplit("/", 1)[1])
+
+
+def get_urls(app: Flask, attempt_id: int = 1) -> list[str]:
     """One URL for every GET rule of the URL map, slugs taken from the content."""
     values = {
         "glossary.term": {"slug": db.session.scalars(select(Term.slug).limit(1)).one()},
         "glossary.article": {"slug": db.session.scalars(select(Article.slug).limit(1)).one()},
         "static": {"filename": "css/app.css"},
+        "quiz.take": {"attempt_id": attempt_id},
+        "quiz.results": {"attempt_id": attempt_id},
+        "quiz.feedback": {"attempt_id": attempt_id, "position": 0},
     }
     urls = []
     with app.test_request_context():
@@ -72,7 +90,7 @@ def test_every_get_route_sends_the_security_headers_to_a_visitor(content_app: Fl
 def test_every_get_route_sends_the_security_headers_and_no_store_when_signed_in(
     content_app: Flask, learner: FlaskClient
 ) -> None:
-    for url in get_urls(content_app):
+    for url in get_urls(content_app, answered_quiz(learner)):
         response = learner.get(url)
         assert response.status_code < 400, url
         assert_security_headers(response, url)
