@@ -1,0 +1,96 @@
+"""Glossary search as text: what the import stores for matching, and what a learner's query becomes.
+
+The databases do the matching and the stemming (SQLite FTS5 with the porter tokenizer,
+PostgreSQL's english text-search configuration); this module turns the learner's raw input into
+the two engines' query languages safely. Every query is first cut into words of letters and
+digits, so no character the learner types (quotes, `*`, `-`, `:`, `^`, parentheses, NUL) ever
+reaches an engine as syntax. The last word is a prefix, because the learner may still be typing
+it. "Did you mean" compares the query with term names with rapidfuzz (Jaro-Winkler, which
+rewards a shared beginning: learners misspell the middle of a word more often than its start).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from rapidfuzz import process, utils
+from rapidfuzz.distance import JaroWinkler
+
+T = TypeVar("T")
+
+# Letters and digits only: underscore is a word character to `\w` but a separator to both engines.
+_WORD = re.compile(r"[^\W_]+")
+# Below this Jaro-Winkler similarity a suggestion is more often a stranger than a correction
+# ("modle" would offer "Model Card"); "attension" scores 0.96 against the alias "attention".
+SUGGESTION_CUTOFF = 0.85
+# The columns of the SQLite FTS5 table and the PostgreSQL weights the same parts carry.
+NAMES, ALIASES, DEFINITION = "names", "aliases", "definition"
+WEIGHTS = {NAMES: "A", ALIASES: "B", DEFINITION: "C"}
+
+
+def search_names(names: Iterable[str]) -> str:
+    """A term's lower-cased name and acronym, each between bars, so exact and prefix matches are LIKEs."""
+    return "|" + "|".join(n.lower() for n in names) + "|"
+
+
+def cleaned(query: str) -> str:
+    """The query as shown back and compared: control characters (NUL included) dropped, spaces collapsed."""
+    printable = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in query)
+    return " ".join(printable.split())
+
+
+def words(query: str) -> list[str]:
+    """The lower-cased words of a query: runs of letters and digits, everything else a separator."""
+    return _WORD.findall(query.lower())
+
+
+def like_pattern(text: str) -> str:
+    """`text` escaped for a LIKE with ESCAPE '/': %, _ and / match only themselves."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def fts5_query(query_words: Sequence[str], column: str | None = None) -> str:
+    """An FTS5 MATCH expression: every word (the last one as a prefix), optionally in one column.
+
+    Each word is an FTS5 string (double quotes doubled), so words such as NEAR or OR stay words.
+    """
+    if not query_words:
+        raise ValueError("an FTS5 query needs at least one word")
+    quoted = ['"' + w.replace('"', '""') + '"' for w in query_words]
+    quoted[-1] += "*"
+    expression = " ".join(quoted)
+    return f"{{{column}}} : ({expression})" if column else expression
+
+
+def tsquery(query_words: Sequence[str], column: str | None = None) -> str:
+    """A PostgreSQL to_tsquery text: every word (the last one as a prefix), optionally in one weight.
+
+    Words hold only letters and digits, and each is quoted, so none can be read as an operator.
+    """
+    if not query_words:
+        raise ValueError("a tsquery needs at least one word")
+    weight = WEIGHTS[column] if column else ""
+    lexemes = [f"'{w}'" + (f":{weight}" if weight else "") for w in query_words[:-1]]
+    lexemes.append(f"'{query_words[-1]}':*{weight}")
+    return " & ".join(lexemes)
+
+
+def closest(query: str, candidates: Sequence[tuple[str, T]]) -> T | None:
+    """The value whose name is nearest to `query`, if near enough to be a misspelling of it.
+
+    `candidates` pairs each name a learner might type (name, acronym, alias) with what a match
+    stands for (a term); the first of equally near names wins.
+    """
+    if not words(query) or not candidates:
+        return None
+    best = process.extractOne(
+        query,
+        [name for name, _ in candidates],
+        scorer=JaroWinkler.normalized_similarity,
+        processor=utils.default_process,
+        score_cutoff=SUGGESTION_CUTOFF,
+    )
+    return None if best is None else candidates[best[2]][1]
