@@ -24,10 +24,10 @@ from sqlalchemy import insert
 
 from studyapp import create_app
 from studyapp.core import content, generation
+from studyapp.core.glossary_search import search_names
 from studyapp.extensions import db
 from studyapp.models import Term, Zone
 from studyapp.services import content_sync
-from studyapp.services.glossary import search_names, search_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "questions"
@@ -148,7 +148,6 @@ def add_synthetic_terms(total: int, rng: random.Random) -> None:
                 "basis": "supplementary",
                 "sources": [],
                 "search_names": search_names([name]),
-                "search_text": search_text([name], definition),
                 "content_hash": "x",
                 "created_at": now,
                 "updated_at": now,

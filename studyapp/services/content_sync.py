@@ -19,8 +19,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.core import content, generation
+from studyapp.core.glossary_search import search_names
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, Term, TermRelation, Zone
-from studyapp.services.glossary import search_names, search_text
 from studyapp.services.writes import write_lock
 
 
@@ -157,8 +157,9 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
                 "article_id": articles.get(t.article),
                 "basis": t.basis,
                 "sources": list(t.sources),
-                "search_names": search_names(t.names),
-                "search_text": search_text(t.names, t.definition),
+                # The database indexes the words of names, aliases and definition itself
+                # (migration 0005); exact and prefix matches on name and acronym use this column.
+                "search_names": search_names([t.name, *filter(None, [t.acronym])]),
             }
             for position, t in enumerate(bank.terms)
         }

@@ -67,6 +67,53 @@ def test_search_treats_wildcards_literally(client: FlaskClient) -> None:
         assert "No terms match" in client.get(f"/glossary?q={query}").get_data(as_text=True), query
 
 
+def test_no_query_string_is_a_server_error(client: FlaskClient) -> None:
+    queries = [
+        "q=%00",
+        "q=rag%00model",
+        "zone=%00",
+        "q=" + "x" * 10_000,
+        "zone=" + "x" * 10_000,
+        "q=%22",
+        "q=*",
+        "q=NEAR(",
+        "q=-rag",
+        "q=names%3Arag",
+        "q=%5Erag",
+        "q=%27%20%26%20%27",
+        "q=%ED%A0%80",  # a lone surrogate, as UTF-8
+        "q=%FF%FE",
+        "q=a&q=b&zone=blue&zone=x",
+        "zone[]=blue",
+    ]
+    for query in queries:
+        for headers in ({}, HX):
+            response = client.get(f"/glossary?{query}", headers=headers)
+            assert response.status_code in (200, 400), (query, response.status_code)
+
+
+def test_search_lists_the_best_match_first_whatever_its_zone(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=atten").get_data(as_text=True)
+    assert html.index('href="/glossary/attention-mechanism"') < html.index('href="/glossary/transformer"')
+    assert 'class="term-list ranked"' in html and 'class="zone zone-' not in html
+    assert 'class="zone-chip zone-purple"' in html
+
+
+def test_a_misspelling_offers_a_link_to_the_term_it_meant(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=attension", headers=HX).get_data(as_text=True)
+    assert "No terms match “attension”" in html
+    assert 'Did you mean <a href="/glossary?q=Attention+Mechanism">Attention Mechanism</a>?' in html
+
+
+def test_a_zone_whose_terms_share_a_basis_says_it_once_on_its_heading(client: FlaskClient) -> None:
+    html = client.get("/glossary?zone=green").get_data(as_text=True)  # every term supplementary
+    heading = html[html.index('<h2 id="zone-green"') : html.index("</h2>", html.index('<h2 id="zone-green"'))]
+    assert "supplementary" in heading
+    assert "suppl.</span>" not in html
+    mixed = client.get("/glossary?zone=pink").get_data(as_text=True)  # LoRA and PEFT are from a post
+    assert 0 < mixed.count("suppl.</span>") < mixed.count("<li>")
+
+
 def test_term_page_shows_everything_about_a_term(client: FlaskClient) -> None:
     html = client.get("/glossary/lora").get_data(as_text=True)
     assert "Explanation" in html and "Example" in html and "Related terms" in html
@@ -100,7 +147,8 @@ def test_articles_list_and_article_page(client: FlaskClient) -> None:
 def test_pages_use_a_fixed_number_of_queries(client: FlaskClient, count_queries: QueryCounter) -> None:
     for url, limit in (
         ("/glossary", 2),
-        ("/glossary?q=model", 3),
+        ("/glossary?q=model", 2),
+        ("/glossary?q=attension", 3),
         ("/glossary/lora", 4),
         ("/articles/lora-and-qlora", 3),
         ("/articles", 1),

@@ -1,0 +1,84 @@
+"""glossary full-text search: an FTS5 table on SQLite, a weighted tsvector with a GIN index on PostgreSQL
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 23:00:00
+
+Search matched LIKE '%word%' on a lower-cased copy of names and definition, so "agents" missed
+"AI Agent" and "rag" matched "fragment". Each database now indexes a term's words with its own
+stemmer, in three parts that search ranks apart: name and acronym, aliases, definition.
+
+- SQLite: the FTS5 table `term_search` (porter over unicode61), one row per term with rowid =
+  term.id, kept in step with `term` by triggers, so every writer (the content import, a bench
+  filling the table) keeps it right without knowing about it.
+- PostgreSQL: `term.search_vector`, a generated column weighting the parts A, B and C, with a GIN
+  index; the database recomputes it whenever a row changes.
+
+`search_text` (the LIKE copy) goes; `search_names` now holds only name and acronym (aliases rank
+apart), recomputed here with SQL's lower() and exactly by the next content import, whose content
+hashes change with it. `zone.source_note` takes the notes about what of the source could be read
+out of the zone intros (the import fills it).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+_FTS_ROW = (
+    "{row}.name || ' ' || coalesce({row}.acronym, ''), "
+    "coalesce((SELECT group_concat(value, ' ') FROM json_each({row}.aliases)), ''), "
+    "{row}.definition"
+)
+_SQLITE_UPGRADE = [
+    "CREATE VIRTUAL TABLE term_search USING fts5("
+    "names, aliases, definition, tokenize = 'porter unicode61 remove_diacritics 2')",
+    f"INSERT INTO term_search (rowid, names, aliases, definition) SELECT term.id, {_FTS_ROW.format(row='term')} FROM term",
+    "CREATE TRIGGER term_search_insert AFTER INSERT ON term BEGIN "
+    f"INSERT INTO term_search (rowid, names, aliases, definition) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
+    "CREATE TRIGGER term_search_update AFTER UPDATE OF name, acronym, aliases, definition ON term BEGIN "
+    "DELETE FROM term_search WHERE rowid = old.id; "
+    f"INSERT INTO term_search (rowid, names, aliases, definition) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
+    "CREATE TRIGGER term_search_delete AFTER DELETE ON term BEGIN DELETE FROM term_search WHERE rowid = old.id; END",
+]
+_SQLITE_DOWNGRADE = [
+    "DROP TRIGGER term_search_delete",
+    "DROP TRIGGER term_search_update",
+    "DROP TRIGGER term_search_insert",
+    "DROP TABLE term_search",
+]
+_POSTGRES_UPGRADE = [
+    "ALTER TABLE term ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, name || ' ' || coalesce(acronym, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, aliases), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, definition), 'C')) STORED",
+    "CREATE INDEX ix_term_search_vector ON term USING gin (search_vector)",
+]
+_POSTGRES_DOWNGRADE = ["DROP INDEX ix_term_search_vector", "ALTER TABLE term DROP COLUMN search_vector"]
+
+
+def upgrade():
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column('zone', sa.Column('source_note', sa.Text(), nullable=False, server_default=''))
+    # Both backends drop a plain column in place (SQLite since 3.35); a batch table rebuild would
+    # have to drop `term`, which the foreign keys of questions and relations forbid.
+    op.execute("ALTER TABLE term DROP COLUMN search_text")
+    op.execute(
+        "UPDATE term SET search_names = '|' || lower(name) || coalesce('|' || lower(acronym), '') || '|'"
+    )
+    for statement in _SQLITE_UPGRADE if sqlite else _POSTGRES_UPGRADE:
+        op.execute(statement)
+
+
+def downgrade():
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in _SQLITE_DOWNGRADE if sqlite else _POSTGRES_DOWNGRADE:
+        op.execute(statement)
+    # Aliases are back in search_names after the next import (0004's code hashes it with them).
+    op.add_column('term', sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
+    op.execute("UPDATE term SET search_text = search_names || ' ' || lower(definition)")
+    op.execute("ALTER TABLE zone DROP COLUMN source_note")
