@@ -104,7 +104,14 @@ class _Sync:
 
 
 def _zone_fields(zone: content.Zone) -> dict[str, Any]:
-    return {"slug": zone.slug, "name": zone.name, "position": zone.position, "basis": zone.basis, "intro": zone.intro}
+    return {
+        "slug": zone.slug,
+        "name": zone.name,
+        "position": zone.position,
+        "basis": zone.basis,
+        "intro": zone.intro,
+        "source_note": zone.source_note,
+    }
 
 
 def _article_fields(article: content.Article) -> dict[str, Any]:

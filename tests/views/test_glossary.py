@@ -114,6 +114,17 @@ def test_a_zone_whose_terms_share_a_basis_says_it_once_on_its_heading(client: Fl
     assert 0 < mixed.count("suppl.</span>") < mixed.count("<li>")
 
 
+def test_notes_about_the_source_are_folded_away(client: FlaskClient) -> None:
+    html = client.get("/glossary?zone=pink").get_data(as_text=True)
+    intro = html[html.index('<p class="zone-intro">') : html.index("</p>", html.index('<p class="zone-intro">'))]
+    assert "Model T" not in intro
+    assert '<details class="about-source"><summary>About the source</summary>' in html
+    assert "Model T" in html
+    article = client.get("/articles/agents-vs-models").get_data(as_text=True)
+    assert '<details class="about-source"><summary>About the source</summary>' in article
+    assert "35-45%" in article[article.index('<details class="about-source">') :]
+
+
 def test_term_page_shows_everything_about_a_term(client: FlaskClient) -> None:
     html = client.get("/glossary/lora").get_data(as_text=True)
     assert "Explanation" in html and "Example" in html and "Related terms" in html
