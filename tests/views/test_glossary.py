@@ -52,13 +52,20 @@ def test_no_match_shows_an_empty_state(client: FlaskClient) -> None:
     assert "No terms match" in html
 
 
-def test_bad_search_input_is_a_400_with_a_message(client: FlaskClient) -> None:
+def test_bad_search_input_is_a_400_with_one_specific_message(client: FlaskClient) -> None:
     long_query = client.get("/glossary?q=" + "a" * 101)
+    html = long_query.get_data(as_text=True)
     assert long_query.status_code == 400
-    assert "under 100 characters" in long_query.get_data(as_text=True)
+    assert html.count("Keep the search under 100 characters.") == 1
+    assert 'role="search"' in html and 'id="zone"' in html  # the layout stays whole
     unknown_zone = client.get("/glossary?zone=orange")
+    html = unknown_zone.get_data(as_text=True)
     assert unknown_zone.status_code == 400
-    assert "Not a valid choice" in unknown_zone.get_data(as_text=True)
+    assert html.count("There is no zone called “orange”") == 1
+    assert "Not a valid choice" not in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="search-error"' in html
+    fragment = client.get("/glossary?zone=orange", headers=HX)
+    assert fragment.status_code == 400 and "<header" not in fragment.get_data(as_text=True)
 
 
 def test_search_treats_wildcards_literally(client: FlaskClient) -> None:
