@@ -87,7 +87,11 @@ class Article(Synced, Base):
 
 class Term(Synced, Base):
     __tablename__ = "term"
-    __table_args__ = (Index("ix_term_zone_position", "zone_id", "position"),)
+    __table_args__ = (
+        Index("ix_term_zone_position", "zone_id", "position"),
+        # The latest change to any term, read by glossary search to know its cached names are current.
+        Index("ix_term_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)

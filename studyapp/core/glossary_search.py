@@ -14,12 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
 
 from rapidfuzz import process, utils
 from rapidfuzz.distance import JaroWinkler
-
-T = TypeVar("T")
 
 # Letters and digits only: underscore is a word character to `\w` but a separator to both engines.
 _WORD = re.compile(r"[^\W_]+")
@@ -78,19 +75,19 @@ def tsquery(query_words: Sequence[str], column: str | None = None) -> str:
     return " & ".join(lexemes)
 
 
-def closest(query: str, candidates: Sequence[tuple[str, T]]) -> T | None:
-    """The value whose name is nearest to `query`, if near enough to be a misspelling of it.
+def closest(query: str, names: Sequence[str]) -> int | None:
+    """The position in `names` of the name nearest to `query`, if near enough to be a misspelling.
 
-    `candidates` pairs each name a learner might type (name, acronym, alias) with what a match
-    stands for (a term); the first of equally near names wins.
+    `names` holds every name a learner might type (names, acronyms, aliases); the first of
+    equally near names wins.
     """
-    if not words(query) or not candidates:
+    if not words(query) or not names:
         return None
     best = process.extractOne(
         query,
-        [name for name, _ in candidates],
+        names,
         scorer=JaroWinkler.normalized_similarity,
         processor=utils.default_process,
         score_cutoff=SUGGESTION_CUTOFF,
     )
-    return None if best is None else candidates[best[2]][1]
+    return None if best is None else int(best[2])

@@ -23,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
@@ -153,12 +154,19 @@ def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[A
         else_=DEFINITION,
     ).label("tier")
     rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
-    return {
-        "list": rows.where(*live).order_by(Term.position),
-        "hits": rows.add_columns(tier, func.count().over().label("total"))
+    # Rank narrow rows and keep the best; only those are joined to their columns and zone.
+    best = (
+        select(Term.id, Term.position, tier, func.count().over().label("total"))
         .where(*live, or_(prefix, _matches(dialect, None)))
         .order_by(tier, Term.position)
-        .limit(bindparam("limit", type_=Integer)),
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("best")
+    )
+    return {
+        "list": rows.where(*live).order_by(Term.position),
+        "hits": rows.add_columns(best.c.tier, best.c.total)
+        .join(best, best.c.id == Term.id)
+        .order_by(best.c.tier, best.c.position),
         "names": select(Term.name, Term.acronym, Term.aliases).where(*live).order_by(Term.position),
     }
 
@@ -217,18 +225,44 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
         rows = connection.execute(statements["hits"], params).all()
     suggestion = None
     if not rows or rows[0].tier == DEFINITION:
-        suggestion = _suggestion(connection.execute(statements["names"], {"zone": zone}).all(), shown)
+        suggestion = _suggestion(connection, statements["names"], zone, shown)
     total = rows[0].total if rows else 0
     return SearchResult(shown, zone, groups=[], hits=_hits(rows), shown=len(rows), total=total, suggestion=suggestion)
 
 
-def _suggestion(terms: Sequence[Row[*tuple[Any, ...]]], query: str) -> Suggestion | None:
-    candidates = [
-        (name, Suggestion(f"{t.name} ({t.acronym})" if t.acronym else t.name, t.name))
-        for t in terms
-        for name in (t.name, *filter(None, [t.acronym]), *t.aliases)
-    ]
-    return glossary_search.closest(query, candidates)
+@dataclass(frozen=True)
+class _Names:
+    """Every name of the live terms (of a zone) as a learner might type it, with its term."""
+
+    fingerprint: tuple[Any, ...]
+    names: list[str]
+    suggestions: list[Suggestion]
+
+
+# "Did you mean" compares a query with every live name: at 10,000 terms, loading them cost more
+# than the search. They change only when terms are written, so each process keeps them per
+# database and zone, and reloads them when the terms' fingerprint moves: every write to a term
+# (import, edit, retirement) adds a row or sets its updated_at. Both maxima are index lookups.
+_FINGERPRINT = select(func.max(Term.updated_at), func.max(Term.id))
+_NAMES: dict[tuple[str, str | None], _Names] = {}
+
+
+def _suggestion(
+    connection: Connection, statement: Select[*tuple[Any, ...]], zone: str | None, query: str
+) -> Suggestion | None:
+    fingerprint = tuple(connection.execute(_FINGERPRINT).one())
+    key = (connection.engine.url.render_as_string(), zone)
+    known = _NAMES.get(key)
+    if known is None or known.fingerprint != fingerprint:
+        names: list[str] = []
+        suggestions: list[Suggestion] = []
+        for name, acronym, aliases in connection.execute(statement, {"zone": zone}):
+            typed = [name, acronym, *aliases] if acronym else [name, *aliases]
+            names += typed
+            suggestions += [Suggestion(f"{name} ({acronym})" if acronym else name, name)] * len(typed)
+        known = _NAMES[key] = _Names(fingerprint, names, suggestions)
+    found = glossary_search.closest(query, known.names)
+    return None if found is None else known.suggestions[found]
 
 
 def term_page(session: Session, slug: str) -> TermPage | None:

@@ -152,6 +152,17 @@ def test_the_import_keeps_the_index_in_step(app: Flask, bank_dir: Path) -> None:
     assert slugs("quince") == []
 
 
+def test_did_you_mean_follows_renamed_terms(app: Flask, bank_dir: Path) -> None:
+    import_bank(bank_dir)
+    suggestion = glossary.search(db.session, "quinse", None, LIMIT).suggestion
+    assert suggestion is not None and suggestion.label == "Quince"
+    path = bank_dir / "glossary" / "red.yaml"
+    path.write_text(path.read_text().replace("term: Quince", "term: Bengal Quince"))
+    import_bank(bank_dir)
+    suggestion = glossary.search(db.session, "bengal quinse", None, LIMIT).suggestion
+    assert suggestion is not None and suggestion.label == "Bengal Quince"
+
+
 def test_migration_0005_downgrades_and_upgrades(app: Flask, bank_dir: Path) -> None:
     import_bank(bank_dir)
     db.session.commit()  # end the read transaction, or PostgreSQL's DROP INDEX waits for it

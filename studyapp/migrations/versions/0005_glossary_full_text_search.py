@@ -17,7 +17,8 @@ stemmer, in three parts that search ranks apart: name and acronym, aliases, defi
 `search_text` (the LIKE copy) goes; `search_names` now holds only name and acronym (aliases rank
 apart), recomputed here with SQL's lower() and exactly by the next content import, whose content
 hashes change with it. `zone.source_note` takes the notes about what of the source could be read
-out of the zone intros (the import fills it).
+out of the zone intros (the import fills it). An index on term.updated_at lets search read the
+latest change to the terms, which tells it whether its cached names for "did you mean" are current.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -64,6 +65,7 @@ _POSTGRES_DOWNGRADE = ["DROP INDEX ix_term_search_vector", "ALTER TABLE term DRO
 def upgrade():
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.add_column('zone', sa.Column('source_note', sa.Text(), nullable=False, server_default=''))
+    op.create_index('ix_term_updated_at', 'term', ['updated_at'], unique=False)
     # Both backends drop a plain column in place (SQLite since 3.35); a batch table rebuild would
     # have to drop `term`, which the foreign keys of questions and relations forbid.
     op.execute("ALTER TABLE term DROP COLUMN search_text")
@@ -82,3 +84,4 @@ def downgrade():
     op.add_column('term', sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
     op.execute("UPDATE term SET search_text = search_names || ' ' || lower(definition)")
     op.execute("ALTER TABLE zone DROP COLUMN source_note")
+    op.drop_index('ix_term_updated_at', table_name='term')
