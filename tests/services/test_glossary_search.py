@@ -163,10 +163,14 @@ def test_did_you_mean_follows_renamed_terms(app: Flask, bank_dir: Path) -> None:
     assert suggestion is not None and suggestion.label == "Bengal Quince"
 
 
-def test_migration_0005_downgrades_and_upgrades(app: Flask, bank_dir: Path) -> None:
+# The migration that adds the full-text index; the test steps back to the revision before it.
+SEARCH_REVISION = "0005"
+
+
+def test_the_search_migration_downgrades_and_upgrades(app: Flask, bank_dir: Path) -> None:
     import_bank(bank_dir)
     db.session.commit()  # end the read transaction, or PostgreSQL's DROP INDEX waits for it
-    flask_migrate.downgrade(revision="0004")
+    flask_migrate.downgrade(revision=f"{SEARCH_REVISION}-1")
     try:
         columns = {c["name"] for c in inspect(db.engine).get_columns("term")}
         assert "search_text" in columns and "search_vector" not in columns
