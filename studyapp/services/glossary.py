@@ -131,7 +131,9 @@ def _matches(dialect: str, part: str | None) -> ColumnElement[bool]:
     """The database's own full-text match of the words in bind parameter `fts_<part>`."""
     query: BindParameter[str] = bindparam(f"fts_{part or 'all'}", type_=Text)
     if dialect == "postgresql":
-        return _VECTOR.bool_op("@@")(func.to_tsquery(_ENGLISH, query))
+        # In a subquery, to_tsquery runs once per statement: called on a parameter in a generic
+        # plan (plan_cache_mode=force_generic_plan), it would parse the query again on every row.
+        return _VECTOR.bool_op("@@")(select(func.to_tsquery(_ENGLISH, query)).scalar_subquery())
     return Term.id.in_(select(_FTS5.c.rowid).where(_FTS5.c.term_search.match(query)))
 
 
