@@ -24,8 +24,12 @@ _WORD = re.compile(r"[^\W_]+")
 # ("modle" would offer "Model Card"); "attension" scores 0.96 against the alias "attention".
 SUGGESTION_CUTOFF = 0.85
 # The columns of the SQLite FTS5 table and the PostgreSQL weights the same parts carry.
-NAMES, ALIASES, DEFINITION = "names", "aliases", "definition"
-WEIGHTS = {NAMES: "A", ALIASES: "B", DEFINITION: "C"}
+NAMES, ALIASES, DEFINITION, WHOLE_NAME = "names", "aliases", "definition", "whole_name"
+WEIGHTS = {NAMES: "A", ALIASES: "B", DEFINITION: "C", WHOLE_NAME: "D"}
+# The index also holds each name alone between these marker words (migration 0005 writes the
+# same two), so "the query is the name, in any stemmed form" is a phrase from marker to marker.
+NAME_START, NAME_END = "qxnamestartqx", "qxnameendqx"
+_MATCHED = (NAMES, ALIASES, DEFINITION)  # what a query matches; the marked name only ranks
 
 
 def search_names(names: Iterable[str]) -> str:
@@ -50,7 +54,7 @@ def like_pattern(text: str) -> str:
 
 
 def fts5_query(query_words: Sequence[str], column: str | None = None) -> str:
-    """An FTS5 MATCH expression: every word (the last one as a prefix), optionally in one column.
+    """An FTS5 MATCH expression: every word (the last one as a prefix) in one column, or in any.
 
     Each word is an FTS5 string (double quotes doubled), so words such as NEAR or OR stay words.
     """
@@ -58,21 +62,36 @@ def fts5_query(query_words: Sequence[str], column: str | None = None) -> str:
         raise ValueError("an FTS5 query needs at least one word")
     quoted = ['"' + w.replace('"', '""') + '"' for w in query_words]
     quoted[-1] += "*"
-    expression = " ".join(quoted)
-    return f"{{{column}}} : ({expression})" if column else expression
+    return f"{{{column or ' '.join(_MATCHED)}}} : ({' '.join(quoted)})"
+
+
+def fts5_whole_name(query_words: Sequence[str]) -> str:
+    """An FTS5 MATCH expression for a name that is exactly these words, each in any stemmed form."""
+    if not query_words:
+        raise ValueError("an FTS5 query needs at least one word")
+    phrase = " ".join([NAME_START, *query_words, NAME_END]).replace('"', '""')
+    return f'{{{WHOLE_NAME}}} : "{phrase}"'
 
 
 def tsquery(query_words: Sequence[str], column: str | None = None) -> str:
-    """A PostgreSQL to_tsquery text: every word (the last one as a prefix), optionally in one weight.
+    """A PostgreSQL to_tsquery text: every word (the last one as a prefix) in one part, or in any.
 
     Words hold only letters and digits, and each is quoted, so none can be read as an operator.
     """
     if not query_words:
         raise ValueError("a tsquery needs at least one word")
-    weight = WEIGHTS[column] if column else ""
-    lexemes = [f"'{w}'" + (f":{weight}" if weight else "") for w in query_words[:-1]]
+    weight = WEIGHTS[column] if column else "".join(WEIGHTS[part] for part in _MATCHED)
+    lexemes = [f"'{w}':{weight}" for w in query_words[:-1]]
     lexemes.append(f"'{query_words[-1]}':*{weight}")
     return " & ".join(lexemes)
+
+
+def tsquery_whole_name(query_words: Sequence[str]) -> str:
+    """A PostgreSQL to_tsquery text for a name that is exactly these words, each in any stemmed form."""
+    if not query_words:
+        raise ValueError("a tsquery needs at least one word")
+    weight = WEIGHTS[WHOLE_NAME]
+    return " <-> ".join(f"'{w}':{weight}" for w in [NAME_START, *query_words, NAME_END])
 
 
 def closest(query: str, names: Sequence[str]) -> int | None:

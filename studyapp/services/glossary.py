@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
 from studyapp.core import glossary_search
+from studyapp.core.glossary_search import WHOLE_NAME
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Term, TermRelation, Zone
 
 RELATION_LABELS = {
@@ -122,8 +123,9 @@ _HIT_COLUMNS = (
 _FTS5 = Table("term_search", MetaData(), Column("rowid", Integer), Column("term_search", Text))
 _VECTOR: ColumnClause[Any] = literal_column("term.search_vector")
 _ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
-# Tiers, best first: the query is the name or acronym; a name or acronym starts with it; a name
-# holds its words; an alias does; only the definition (or names and definition together) does.
+# Tiers, best first: the query is the name or acronym (the name also in any stemmed form, so
+# "embeddings" is Embedding); a name or acronym starts with it; a name holds its words; an alias
+# does; only the definition (or names and definition together) does.
 EXACT, NAME_PREFIX, NAME_WORDS, ALIAS, DEFINITION = range(5)
 
 
@@ -149,7 +151,7 @@ def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[A
     live = _live(in_zone)
     prefix = Term.search_names.like(bindparam("prefix"), escape="/")
     tier = case(
-        (Term.search_names.like(bindparam("exact"), escape="/"), EXACT),
+        (or_(Term.search_names.like(bindparam("exact"), escape="/"), _matches(dialect, WHOLE_NAME)), EXACT),
         (prefix, NAME_PREFIX),
         (_matches(dialect, glossary_search.NAMES), NAME_WORDS),
         (_matches(dialect, glossary_search.ALIASES), ALIAS),
@@ -214,7 +216,9 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
     words = glossary_search.words(shown)
     rows: Sequence[Row[*tuple[Any, ...]]] = []
     if words:
-        to_query = glossary_search.tsquery if connection.dialect.name == "postgresql" else glossary_search.fts5_query
+        postgresql = connection.dialect.name == "postgresql"
+        to_query = glossary_search.tsquery if postgresql else glossary_search.fts5_query
+        whole_name = glossary_search.tsquery_whole_name if postgresql else glossary_search.fts5_whole_name
         needle = glossary_search.like_pattern(shown.lower())
         params = {
             "zone": zone,
@@ -222,6 +226,7 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
             "prefix": f"%|{needle}%",
             "limit": limit,
             "fts_all": to_query(words),
+            f"fts_{WHOLE_NAME}": whole_name(words),
             **{f"fts_{part}": to_query(words, part) for part in (glossary_search.NAMES, glossary_search.ALIASES)},
         }
         rows = connection.execute(statements["hits"], params).all()

@@ -34,16 +34,19 @@ def test_queries_hold_only_quoted_words(hostile: str) -> None:
     words = gs.words(hostile)
     if not words:
         return
-    fts5 = gs.fts5_query(words)
-    assert fts5 == " ".join(f'"{w}"' for w in words) + "*"
-    assert gs.fts5_query(words, gs.NAMES) == "{names} : (" + fts5 + ")"
+    quoted = " ".join(f'"{w}"' for w in words) + "*"
+    assert gs.fts5_query(words) == "{names aliases definition} : (" + quoted + ")"
+    assert gs.fts5_query(words, gs.NAMES) == "{names} : (" + quoted + ")"
+    assert gs.fts5_whole_name(words) == '{whole_name} : "' + " ".join([gs.NAME_START, *words, gs.NAME_END]) + '"'
     tsquery = gs.tsquery(words, gs.ALIASES)
     assert tsquery == " & ".join([*(f"'{w}':B" for w in words[:-1]), f"'{words[-1]}':*B"])
+    phrase = gs.tsquery_whole_name(words)
+    assert phrase == " <-> ".join(f"'{w}':D" for w in [gs.NAME_START, *words, gs.NAME_END])
 
 
 def test_the_last_word_is_a_prefix() -> None:
-    assert gs.fts5_query(["large", "lang"]) == '"large" "lang"*'
-    assert gs.tsquery(["large", "lang"]) == "'large' & 'lang':*"
+    assert gs.fts5_query(["large", "lang"]) == '{names aliases definition} : ("large" "lang"*)'
+    assert gs.tsquery(["large", "lang"]) == "'large':ABC & 'lang':*ABC"
 
 
 def test_an_empty_query_is_refused_rather_than_sent() -> None:
@@ -51,6 +54,10 @@ def test_an_empty_query_is_refused_rather_than_sent() -> None:
         gs.fts5_query([])
     with pytest.raises(ValueError):
         gs.tsquery([])
+    with pytest.raises(ValueError):
+        gs.fts5_whole_name([])
+    with pytest.raises(ValueError):
+        gs.tsquery_whole_name([])
 
 
 def test_like_pattern_escapes_wildcards_and_the_escape_character() -> None:

@@ -35,6 +35,19 @@ def test_plurals_and_stems_find_their_terms(content_app: Flask, query: str, slug
     assert slug in found[:3], found
 
 
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("embeddings", "embedding"),
+        ("large language models", "large-language-model"),
+        ("transformers", "transformer"),
+        ("Embedding", "embedding"),
+    ],
+)
+def test_the_name_in_another_form_ranks_as_the_exact_name(content_app: Flask, query: str, slug: str) -> None:
+    assert slugs(query)[0] == slug
+
+
 def test_a_whole_word_query_does_not_match_inside_other_words(content_app: Flask) -> None:
     found = slugs("rag")
     assert found[0] == "retrieval-augmented-generation"

@@ -13,6 +13,8 @@ stemmer, in three parts that search ranks apart: name and acronym, aliases, defi
   filling the table) keeps it right without knowing about it.
 - PostgreSQL: `term.search_vector`, a generated column weighting the parts A, B and C, with a GIN
   index; the database recomputes it whenever a row changes.
+- Both also index the name alone between two marker words (FTS5 column whole_name, weight D), so
+  "the query is the name, stemmed" is one phrase match: "embeddings" ranks Embedding first.
 
 `search_text` (the LIKE copy) goes; `search_names` now holds only name and acronym (aliases rank
 apart), recomputed here with SQL's lower() and exactly by the next content import, whose content
@@ -30,20 +32,26 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
+# The whole name between two marker words, so that "the query is the name" (in any stemmed form:
+# "embeddings" is the name "Embedding") is a phrase match from marker to marker. The markers must
+# be those of studyapp.core.glossary_search (NAME_START, NAME_END).
+_MARKED_NAME = "'qxnamestartqx ' || {row}.name || ' qxnameendqx'"
 _FTS_ROW = (
     "{row}.name || ' ' || coalesce({row}.acronym, ''), "
     "coalesce((SELECT group_concat(value, ' ') FROM json_each({row}.aliases)), ''), "
-    "{row}.definition"
+    "{row}.definition, "
+    + _MARKED_NAME
 )
+_FTS_COLUMNS = "rowid, names, aliases, definition, whole_name"
 _SQLITE_UPGRADE = [
     "CREATE VIRTUAL TABLE term_search USING fts5("
-    "names, aliases, definition, tokenize = 'porter unicode61 remove_diacritics 2')",
-    f"INSERT INTO term_search (rowid, names, aliases, definition) SELECT term.id, {_FTS_ROW.format(row='term')} FROM term",
+    "names, aliases, definition, whole_name, tokenize = 'porter unicode61 remove_diacritics 2')",
+    f"INSERT INTO term_search ({_FTS_COLUMNS}) SELECT term.id, {_FTS_ROW.format(row='term')} FROM term",
     "CREATE TRIGGER term_search_insert AFTER INSERT ON term BEGIN "
-    f"INSERT INTO term_search (rowid, names, aliases, definition) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
+    f"INSERT INTO term_search ({_FTS_COLUMNS}) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
     "CREATE TRIGGER term_search_update AFTER UPDATE OF name, acronym, aliases, definition ON term BEGIN "
     "DELETE FROM term_search WHERE rowid = old.id; "
-    f"INSERT INTO term_search (rowid, names, aliases, definition) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
+    f"INSERT INTO term_search ({_FTS_COLUMNS}) VALUES (new.id, {_FTS_ROW.format(row='new')}); END",
     "CREATE TRIGGER term_search_delete AFTER DELETE ON term BEGIN DELETE FROM term_search WHERE rowid = old.id; END",
 ]
 _SQLITE_DOWNGRADE = [
@@ -56,7 +64,8 @@ _POSTGRES_UPGRADE = [
     "ALTER TABLE term ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
     "setweight(to_tsvector('english'::regconfig, name || ' ' || coalesce(acronym, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, aliases), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, definition), 'C')) STORED",
+    "setweight(to_tsvector('english'::regconfig, definition), 'C') || "
+    f"setweight(to_tsvector('english'::regconfig, {_MARKED_NAME.format(row='term')}), 'D')) STORED",
     "CREATE INDEX ix_term_search_vector ON term USING gin (search_vector)",
 ]
 _POSTGRES_DOWNGRADE = ["DROP INDEX ix_term_search_vector", "ALTER TABLE term DROP COLUMN search_vector"]
