@@ -16,6 +16,28 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Glossary search: as-you-type requests replace the URL rather than push entries, so the URL
+// always says what the results show. After Back (the page restored from the browser's cache, or
+// htmx restoring a snapshot that holds only the box's initial value), make the box and the zone
+// say what the URL says, so box, URL and results agree.
+function showSearchFromUrl() {
+  const box = document.getElementById("q");
+  if (!box || !box.closest("form.search")) return;
+  const params = new URLSearchParams(window.location.search);
+  box.value = params.get("q") ?? "";
+  const zone = document.getElementById("zone");
+  if (zone) {
+    const wanted = params.get("zone") ?? "";
+    zone.value = [...zone.options].some((option) => option.value === wanted) ? wanted : "";
+  }
+}
+
+window.addEventListener("pageshow", (event) => {
+  const navigation = performance.getEntriesByType("navigation")[0];
+  if (event.persisted || navigation?.type === "back_forward") showSearchFromUrl();
+});
+document.addEventListener("htmx:historyRestore", showSearchFromUrl);
+
 // Review page: keyboard-first. Space/Enter shows the answer, 1-4 rate it, U undoes.
 // A second Space or Enter within REVEAL_GUARD_MS of the reveal is ignored, so a double press
 // cannot rate the card Good before the answer was read.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,8 @@ class Zone:
     basis: str
     intro: str
     terms: tuple[Term, ...]
+    # What of the source could be read for this zone, kept apart from the intro a learner reads.
+    source_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -514,6 +516,7 @@ def parse_zone(path: Path, label: str) -> tuple[Zone | None, list[Problem], list
     slug = r.slug(meta, "slug", "zone") if meta else ""
     name = r.text(meta, "name", "zone") if meta else ""
     intro = r.text(meta, "intro", "zone") if meta else ""
+    source_note = r.text(meta, "source_note", "zone", required=False) if meta else ""
     basis = r.basis(meta, "zone") if meta else "supplementary"
     position = meta.get("order") if meta else None
     if not isinstance(position, int):
@@ -532,7 +535,9 @@ def parse_zone(path: Path, label: str) -> tuple[Zone | None, list[Problem], list
         if term:
             terms.append(term)
             lines.append(raw.get(_LINE))
-    zone = Zone(slug=slug, name=name, position=position, basis=basis, intro=intro, terms=tuple(terms))
+    zone = Zone(
+        slug=slug, name=name, position=position, basis=basis, intro=intro, terms=tuple(terms), source_note=source_note
+    )
     return zone, r.problems, lines
 
 
@@ -797,7 +802,7 @@ def read_bank(root: Path) -> tuple[Bank, list[Problem]]:
             term_files[term.slug] = (label, line)
             locations[location_key("term", term.slug)] = Location(label, line)
             kept.append(term)
-        zones.append(Zone(zone.slug, zone.name, zone.position, zone.basis, zone.intro, tuple(kept)))
+        zones.append(replace(zone, terms=tuple(kept)))
     seen_articles: set[str] = set()
     for path in article_paths:
         label = _label(path, root)

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from studyapp.models import described_by_models
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -95,6 +97,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault('render_item', render_item)
     conf_args.setdefault('render_as_batch', True)
+    conf_args.setdefault('include_object', described_by_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -19,9 +19,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from studyapp.core import content, generation
+from studyapp.core.glossary_search import search_names
 from studyapp.core.siblings import sibling_pairs
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Question, QuestionSibling, Term, TermRelation, Zone
-from studyapp.services.glossary import search_names, search_text
 from studyapp.services.transaction import writing
 
 
@@ -105,7 +105,14 @@ class _Sync:
 
 
 def _zone_fields(zone: content.Zone) -> dict[str, Any]:
-    return {"slug": zone.slug, "name": zone.name, "position": zone.position, "basis": zone.basis, "intro": zone.intro}
+    return {
+        "slug": zone.slug,
+        "name": zone.name,
+        "position": zone.position,
+        "basis": zone.basis,
+        "intro": zone.intro,
+        "source_note": zone.source_note,
+    }
 
 
 def _article_fields(article: content.Article) -> dict[str, Any]:
@@ -141,78 +148,78 @@ def import_bank(
 
 
 def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequence[generation.Question]) -> SyncReport:
-    if True:  # the one transaction is writing()'s
-        zones, _ = sync.upsert(Zone, [Zone.slug], _first, {z.slug: _zone_fields(z) for z in bank.zones})
-        articles, _ = sync.upsert(Article, [Article.slug], _first, {a.slug: _article_fields(a) for a in bank.articles})
-        term_fields = {
-            t.slug: {
-                "slug": t.slug,
-                "zone_id": zones[t.zone],
-                "position": position,
-                "name": t.name,
-                "acronym": t.acronym,
-                "aliases": list(t.aliases),
-                "definition": t.definition,
-                "explanation": t.explanation,
-                "example": t.example,
-                "article_id": articles.get(t.article),
-                "basis": t.basis,
-                "sources": list(t.sources),
-                "search_names": search_names(t.names),
-                "search_text": search_text(t.names, t.definition),
-            }
-            for position, t in enumerate(bank.terms)
+    zones, _ = sync.upsert(Zone, [Zone.slug], _first, {z.slug: _zone_fields(z) for z in bank.zones})
+    articles, _ = sync.upsert(Article, [Article.slug], _first, {a.slug: _article_fields(a) for a in bank.articles})
+    term_fields = {
+        t.slug: {
+            "slug": t.slug,
+            "zone_id": zones[t.zone],
+            "position": position,
+            "name": t.name,
+            "acronym": t.acronym,
+            "aliases": list(t.aliases),
+            "definition": t.definition,
+            "explanation": t.explanation,
+            "example": t.example,
+            "article_id": articles.get(t.article),
+            "basis": t.basis,
+            "sources": list(t.sources),
+            # The database indexes the words of names, aliases and definition itself
+            # (migration 0005); exact and prefix matches on name and acronym use this column.
+            "search_names": search_names([t.name, *filter(None, [t.acronym])]),
         }
-        # Relations are part of a term's content: hash them with it, rewrite them when it changes.
-        relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
-        terms, changed_terms = sync.upsert(Term, [Term.slug], _first, term_fields, relations)
-        _rewrite_relations(session, bank, terms, changed_terms)
+        for position, t in enumerate(bank.terms)
+    }
+    # Relations are part of a term's content: hash them with it, rewrite them when it changes.
+    relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
+    terms, changed_terms = sync.upsert(Term, [Term.slug], _first, term_fields, relations)
+    _rewrite_relations(session, bank, terms, changed_terms)
 
-        point_fields = {
-            (kp.article, kp.key): {
-                "article_id": articles[kp.article],
-                "key": kp.key,
-                "section": kp.section,
-                "position": kp.position,
-                "statement": kp.statement,
-                "cloze": [{"text": c.text, "aliases": list(c.aliases)} for c in kp.cloze],
-                "explanation": kp.explanation,
-                "basis": kp.basis,
-            }
-            for kp in bank.key_points
+    point_fields = {
+        (kp.article, kp.key): {
+            "article_id": articles[kp.article],
+            "key": kp.key,
+            "section": kp.section,
+            "position": kp.position,
+            "statement": kp.statement,
+            "cloze": [{"text": c.text, "aliases": list(c.aliases)} for c in kp.cloze],
+            "explanation": kp.explanation,
+            "basis": kp.basis,
         }
-        point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
-        by_article_id = {article_id: slug for slug, article_id in articles.items()}
-        points, changed_points = sync.upsert(
-            KeyPoint,
-            [KeyPoint.article_id, KeyPoint.key],
-            lambda key: (by_article_id[key[0]], key[1]),
-            point_fields,
-            point_terms,
-        )
-        _rewrite_point_terms(session, bank, points, terms, changed_points)
+        for kp in bank.key_points
+    }
+    point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
+    by_article_id = {article_id: slug for slug, article_id in articles.items()}
+    points, changed_points = sync.upsert(
+        KeyPoint,
+        [KeyPoint.article_id, KeyPoint.key],
+        lambda key: (by_article_id[key[0]], key[1]),
+        point_fields,
+        point_terms,
+    )
+    _rewrite_point_terms(session, bank, points, terms, changed_points)
 
-        question_fields = {
-            q.key: {
-                "key": q.key,
-                "kind": q.kind,
-                "prompt": q.prompt,
-                "answer": q.answer,
-                "explanation": q.explanation,
-                "options": list(q.options),
-                "accepted": list(q.accepted),
-                "pairs": [list(p) for p in q.pairs],
-                "term_id": terms[q.term] if q.term else None,
-                "zone_id": zones[q.zone] if q.zone else None,
-                "article_id": articles[q.article] if q.article else None,
-                "key_point_id": points[(q.article, q.key_point)] if q.article and q.key_point else None,
-                "fallback": q.fallback,
-                "study_order": q.study_order,
-            }
-            for q in questions
+    question_fields = {
+        q.key: {
+            "key": q.key,
+            "kind": q.kind,
+            "prompt": q.prompt,
+            "answer": q.answer,
+            "explanation": q.explanation,
+            "options": list(q.options),
+            "accepted": list(q.accepted),
+            "pairs": [list(p) for p in q.pairs],
+            "term_id": terms[q.term] if q.term else None,
+            "zone_id": zones[q.zone] if q.zone else None,
+            "article_id": articles[q.article] if q.article else None,
+            "key_point_id": points[(q.article, q.key_point)] if q.article and q.key_point else None,
+            "fallback": q.fallback,
+            "study_order": q.study_order,
         }
-        question_ids, _ = sync.upsert(Question, [Question.key], _first, question_fields)
-        _rewrite_siblings(session, question_ids, sibling_pairs(questions))
+        for q in questions
+    }
+    question_ids, _ = sync.upsert(Question, [Question.key], _first, question_fields)
+    _rewrite_siblings(session, question_ids, sibling_pairs(questions))
     return sync.report
 
 

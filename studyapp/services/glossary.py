@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, case, func, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Row,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql.elements import BindParameter, ColumnClause
 
+from studyapp.core import glossary_search
+from studyapp.core.glossary_search import WHOLE_NAME
 from studyapp.models import Article, KeyPoint, KeyPointTerm, Term, TermRelation, Zone
 
 RELATION_LABELS = {
@@ -27,6 +47,7 @@ class ZoneRef:
     position: int
     basis: str
     intro: str
+    source_note: str
 
 
 @dataclass(frozen=True)
@@ -35,21 +56,40 @@ class TermHit:
     label: str
     definition: str
     basis: str
+    zone: ZoneRef
 
 
 @dataclass(frozen=True)
-class ZoneHits:
+class ZoneTerms:
     zone: ZoneRef
     terms: list[TermHit]
+
+    @property
+    def common_basis(self) -> str | None:
+        """The basis every term of the zone shares (then said once, on the heading), or None."""
+        bases = {term.basis for term in self.terms}
+        return bases.pop() if len(bases) == 1 else None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """For "did you mean": the term a misspelt query most likely meant, and the query that finds it."""
+
+    label: str
+    query: str
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    groups: Sequence[ZoneHits]  # in glossary order; terms in rank order within each zone
-    shown: int
-    total: int
     query: str
     zone: str | None
+    # Browsing (no query): the zones in glossary order with their terms in reading order.
+    groups: Sequence[ZoneTerms]
+    # Searching: the best `shown` of `total` matches, best first (see `search`).
+    hits: Sequence[TermHit]
+    shown: int
+    total: int
+    suggestion: Suggestion | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +99,7 @@ class TermPage:
     key_points: Sequence[KeyPoint]
 
 
-_ZONE_COLUMNS = (Zone.slug, Zone.name, Zone.position, Zone.basis, Zone.intro)
+_ZONE_COLUMNS = (Zone.slug, Zone.name, Zone.position, Zone.basis, Zone.intro, Zone.source_note)
 _ZONES = select(*_ZONE_COLUMNS).where(Zone.retired_at.is_(None)).order_by(Zone.position)
 
 
@@ -68,13 +108,8 @@ def zones(session: Session) -> list[ZoneRef]:
     return [ZoneRef(*row) for row in session.connection().execute(_ZONES)]
 
 
-def search_names(names: Sequence[str]) -> str:
-    """The lower-cased names of a term, each between bars, so exact and prefix matches are LIKEs."""
-    return "|" + "|".join(n.lower() for n in names) + "|"
-
-
-# Search runs on every keystroke: its statements are built once (with and without a zone filter)
-# and return plain rows, not Term objects with their JSON columns.
+# Search runs on every keystroke: its statements are built once per backend (with and without a
+# zone filter) and return plain rows, not Term objects with their JSON columns.
 _HIT_COLUMNS = (
     Term.slug,
     Term.name,
@@ -83,77 +118,158 @@ _HIT_COLUMNS = (
     Term.basis,
     *(column.label(f"zone_{column.key}") for column in _ZONE_COLUMNS),
 )
-_RANK = case(
-    (Term.search_names.like(bindparam("exact"), escape="/"), 0),
-    (Term.search_names.like(bindparam("prefix"), escape="/"), 1),
-    (Term.search_names.like(bindparam("anywhere"), escape="/"), 2),
-    else_=3,
-)
+# Migration 0005's full-text index: the FTS5 table (its hidden column, named like the table, takes
+# MATCH) on SQLite, the weighted tsvector column on PostgreSQL. No model maps either.
+_FTS5 = Table("term_search", MetaData(), Column("rowid", Integer), Column("term_search", Text))
+_VECTOR: ColumnClause[Any] = literal_column("term.search_vector")
+_ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
+# Tiers, best first: the query is the name or acronym (the name also in any stemmed form, so
+# "embeddings" is Embedding); a name or acronym starts with it; a name holds its words; an alias
+# does; only the definition (or names and definition together) does.
+EXACT, NAME_PREFIX, NAME_WORDS, ALIAS, DEFINITION = range(5)
 
 
-def _search_statements(in_zone: bool) -> dict[str, Select[*tuple[Any, ...]]]:
+def _matches(dialect: str, part: str | None) -> ColumnElement[bool]:
+    """The database's own full-text match of the words in bind parameter `fts_<part>`."""
+    query: BindParameter[str] = bindparam(f"fts_{part or 'all'}", type_=Text)
+    if dialect == "postgresql":
+        # In a subquery, to_tsquery runs once per statement: called on a parameter in a generic
+        # plan (plan_cache_mode=force_generic_plan), it would parse the query again on every row.
+        return _VECTOR.bool_op("@@")(select(func.to_tsquery(_ENGLISH, query)).scalar_subquery())
+    return Term.id.in_(select(_FTS5.c.rowid).where(_FTS5.c.term_search.match(query)))
+
+
+def _live(in_zone: bool) -> list[ColumnElement[bool]]:
     live: list[ColumnElement[bool]] = [Term.retired_at.is_(None)]
     if in_zone:
         live.append(Term.zone_id == select(Zone.id).where(Zone.slug == bindparam("zone")).scalar_subquery())
-    matching = [*live, Term.search_text.like(bindparam("anywhere"), escape="/")]
-    hits = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
+    return live
+
+
+@cache
+def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[Any, ...]]]:
+    live = _live(in_zone)
+    prefix = Term.search_names.like(bindparam("prefix"), escape="/")
+    tier = case(
+        (or_(Term.search_names.like(bindparam("exact"), escape="/"), _matches(dialect, WHOLE_NAME)), EXACT),
+        (prefix, NAME_PREFIX),
+        (_matches(dialect, glossary_search.NAMES), NAME_WORDS),
+        (_matches(dialect, glossary_search.ALIASES), ALIAS),
+        else_=DEFINITION,
+    ).label("tier")
+    rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
+    # Rank narrow rows and keep the best; only those are joined to their columns and zone.
+    best = (
+        select(Term.id, Term.position, tier, func.count().over().label("total"))
+        .where(*live, or_(prefix, _matches(dialect, None)))
+        .order_by(tier, Term.position)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("best")
+    )
     return {
-        "list": hits.where(*live).order_by(Term.position),
-        "count": select(func.count()).select_from(Term).where(*matching),
-        "hits": hits.where(*matching).order_by(_RANK, Term.position).limit(bindparam("limit", type_=Integer)),
+        "list": rows.where(*live).order_by(Term.position),
+        "hits": rows.add_columns(best.c.tier, best.c.total)
+        .join(best, best.c.id == Term.id)
+        .order_by(best.c.tier, best.c.position),
+        "names": select(Term.name, Term.acronym, Term.aliases).where(*live).order_by(Term.position),
     }
 
 
-_SEARCH = {False: _search_statements(False), True: _search_statements(True)}
+def _zone(row: Row[*tuple[Any, ...]]) -> ZoneRef:
+    return ZoneRef(
+        row.zone_slug, row.zone_name, row.zone_position, row.zone_basis, row.zone_intro, row.zone_source_note
+    )
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-
-
-def _grouped(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[ZoneHits]:
-    groups: dict[int, ZoneHits] = {}
+def _hits(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[TermHit]:
+    zones: dict[str, ZoneRef] = {}
+    hits = []
     for row in rows:
-        group = groups.get(row.zone_position)
-        if group is None:
-            zone = ZoneRef(row.zone_slug, row.zone_name, row.zone_position, row.zone_basis, row.zone_intro)
-            group = groups[row.zone_position] = ZoneHits(zone, [])
+        zone = zones.get(row.zone_slug) or zones.setdefault(row.zone_slug, _zone(row))
         label = f"{row.name} ({row.acronym})" if row.acronym else row.name
-        group.terms.append(TermHit(row.slug, label, row.definition, row.basis))
-    return [groups[position] for position in sorted(groups)]
+        hits.append(TermHit(row.slug, label, row.definition, row.basis, zone))
+    return hits
+
+
+def _grouped(hits: Sequence[TermHit]) -> list[ZoneTerms]:
+    groups: dict[str, ZoneTerms] = {}
+    for hit in hits:
+        groups.setdefault(hit.zone.slug, ZoneTerms(hit.zone, [])).terms.append(hit)
+    return sorted(groups.values(), key=lambda group: group.zone.position)
 
 
 def search(session: Session, query: str, zone: str | None, limit: int) -> SearchResult:
-    """Live terms matching `query` (names first, then definitions), optionally in one zone.
+    """Live terms matching `query`, best first, optionally in one zone; an empty query lists them.
 
-    An empty query lists the zone (or the whole glossary) in reading order. Matching runs on
-    `search_text`, a lower-cased copy of the names and definition kept by the import, so the
-    database compares plain strings instead of lower-casing every row on every keystroke.
+    The database's full-text index matches whole words and their stems ("agents" finds "AI
+    Agent", "rag" no longer matches "fragment"), the last word as a prefix for search as you
+    type. Matches rank in tiers (exact name, name prefix, words of the name, alias, definition),
+    then in glossary order. When no name or alias matches, the result suggests the term whose
+    name is nearest to the query, for a misspelling.
     """
-    needle = " ".join(query.lower().split())
-    statements = _SEARCH[bool(zone)]
+    shown = glossary_search.cleaned(query)
     connection = session.connection()
-    if not needle:
-        rows = connection.execute(statements["list"], {"zone": zone}).all()
-        return SearchResult(groups=_grouped(rows), shown=len(rows), total=len(rows), query="", zone=zone)
-    escaped = _like_escape(needle)
-    params = {
-        "zone": zone,
-        "exact": f"%|{escaped}|%",
-        "prefix": f"%|{escaped}%",
-        "anywhere": f"%{escaped}%",
-        "limit": limit,
-    }
-    total = connection.execute(statements["count"], params).scalar() or 0
-    if not total:
-        return SearchResult(groups=[], shown=0, total=0, query=query.strip(), zone=zone)
-    rows = connection.execute(statements["hits"], params).all()
-    return SearchResult(groups=_grouped(rows), shown=len(rows), total=total, query=query.strip(), zone=zone)
+    statements = _search_statements(connection.dialect.name, bool(zone))
+    if not shown:
+        hits = _hits(connection.execute(statements["list"], {"zone": zone}).all())
+        return SearchResult("", zone, groups=_grouped(hits), hits=[], shown=len(hits), total=len(hits))
+    words = glossary_search.words(shown)
+    rows: Sequence[Row[*tuple[Any, ...]]] = []
+    if words:
+        postgresql = connection.dialect.name == "postgresql"
+        to_query = glossary_search.tsquery if postgresql else glossary_search.fts5_query
+        whole_name = glossary_search.tsquery_whole_name if postgresql else glossary_search.fts5_whole_name
+        needle = glossary_search.like_pattern(shown.lower())
+        params = {
+            "zone": zone,
+            "exact": f"%|{needle}|%",
+            "prefix": f"%|{needle}%",
+            "limit": limit,
+            "fts_all": to_query(words),
+            f"fts_{WHOLE_NAME}": whole_name(words),
+            **{f"fts_{part}": to_query(words, part) for part in (glossary_search.NAMES, glossary_search.ALIASES)},
+        }
+        rows = connection.execute(statements["hits"], params).all()
+    suggestion = None
+    if not rows or rows[0].tier == DEFINITION:
+        suggestion = _suggestion(connection, statements["names"], zone, shown)
+    total = rows[0].total if rows else 0
+    return SearchResult(shown, zone, groups=[], hits=_hits(rows), shown=len(rows), total=total, suggestion=suggestion)
 
 
-def search_text(names: Sequence[str], definition: str) -> str:
-    """What glossary search matches: names, then the definition, lower-cased."""
-    return search_names(names) + " " + definition.lower()
+@dataclass(frozen=True)
+class _Names:
+    """Every name of the live terms (of a zone) as a learner might type it, with its term."""
+
+    fingerprint: tuple[Any, ...]
+    names: list[str]
+    suggestions: list[Suggestion]
+
+
+# "Did you mean" compares a query with every live name: at 10,000 terms, loading them cost more
+# than the search. They change only when terms are written, so each process keeps them per
+# database and zone, and reloads them when the terms' fingerprint moves: every write to a term
+# (import, edit, retirement) adds a row or sets its updated_at. Both maxima are index lookups.
+_FINGERPRINT = select(func.max(Term.updated_at), func.max(Term.id))
+_NAMES: dict[tuple[str, str | None], _Names] = {}
+
+
+def _suggestion(
+    connection: Connection, statement: Select[*tuple[Any, ...]], zone: str | None, query: str
+) -> Suggestion | None:
+    fingerprint = tuple(connection.execute(_FINGERPRINT).one())
+    key = (connection.engine.url.render_as_string(), zone)
+    known = _NAMES.get(key)
+    if known is None or known.fingerprint != fingerprint:
+        names: list[str] = []
+        suggestions: list[Suggestion] = []
+        for name, acronym, aliases in connection.execute(statement, {"zone": zone}):
+            typed = [name, acronym, *aliases] if acronym else [name, *aliases]
+            names += typed
+            suggestions += [Suggestion(f"{name} ({acronym})" if acronym else name, name)] * len(typed)
+        known = _NAMES[key] = _Names(fingerprint, names, suggestions)
+    found = glossary_search.closest(query, known.names)
+    return None if found is None else known.suggestions[found]
 
 
 def term_page(session: Session, slug: str) -> TermPage | None:

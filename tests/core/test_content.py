@@ -162,3 +162,12 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
         "A. Turing asked it.",
         "Done!",
     ]
+
+
+def test_a_zone_may_keep_a_note_about_its_source_apart_from_its_intro(bank_dir: Path) -> None:
+    assert content.load_bank(bank_dir).zones[0].source_note == ""
+    red = bank_dir / "glossary" / "red.yaml"
+    edit(red, "  intro:", "  source_note: Only the first page of the orchard guide survives.\n  intro:")
+    bank, problems = content.read_bank(bank_dir)
+    assert problems == []
+    assert bank.zones[0].source_note == "Only the first page of the orchard guide survives."

@@ -58,3 +58,39 @@ def test_unknown_term_shows_the_404_page(page: Page) -> None:
     response = page.goto("/glossary/not-a-term")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+
+
+def test_typing_replaces_the_url_and_back_keeps_the_box_filled(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Browse the glossary").click()
+    expect(page).to_have_url("/glossary")
+    entries = page.evaluate("history.length")
+
+    box = page.get_by_label("Search terms")
+    box.press_sequentially("atten", delay=300)  # slower than the debounce: a request per key
+    results = page.locator("#results")
+    expect(results).to_contain_text("for “atten”")
+    expect(page).to_have_url("/glossary?q=atten&zone=")
+    assert page.evaluate("history.length") == entries  # replaced, not one entry per keystroke
+    expect(results.locator("ol.ranked li").first).to_contain_text("Attention Mechanism")
+
+    results.get_by_role("link", name="Attention Mechanism").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Attention Mechanism")
+    page.go_back()
+    expect(page).to_have_url("/glossary?q=atten&zone=")
+    expect(page.get_by_label("Search terms")).to_have_value("atten")
+    expect(page.locator("#results")).to_contain_text("for “atten”")
+
+    page.go_back()  # the search was one entry: Back again leaves the glossary
+    expect(page).to_have_url("/")
+
+
+def test_a_misspelling_offers_did_you_mean_as_you_type(page: Page) -> None:
+    page.goto("/glossary")
+    page.get_by_label("Search terms").fill("attension")
+    suggestion = page.locator("#results .suggestion")
+    expect(suggestion).to_contain_text("Did you mean Attention Mechanism?")
+    suggestion.get_by_role("link").click()
+    expect(page).to_have_url("/glossary?q=Attention+Mechanism")
+    expect(page.get_by_label("Search terms")).to_have_value("Attention Mechanism")
+    expect(page.locator("#results ol.ranked li").first).to_contain_text("Attention Mechanism")

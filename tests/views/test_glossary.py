@@ -52,19 +52,84 @@ def test_no_match_shows_an_empty_state(client: FlaskClient) -> None:
     assert "No terms match" in html
 
 
-def test_bad_search_input_is_a_400_with_a_message(client: FlaskClient) -> None:
+def test_bad_search_input_is_a_400_with_one_specific_message(client: FlaskClient) -> None:
     long_query = client.get("/glossary?q=" + "a" * 101)
+    html = long_query.get_data(as_text=True)
     assert long_query.status_code == 400
-    assert "under 100 characters" in long_query.get_data(as_text=True)
+    assert html.count("Keep the search under 100 characters.") == 1
+    assert 'role="search"' in html and 'id="zone"' in html  # the layout stays whole
     unknown_zone = client.get("/glossary?zone=orange")
+    html = unknown_zone.get_data(as_text=True)
     assert unknown_zone.status_code == 400
-    assert "Not a valid choice" in unknown_zone.get_data(as_text=True)
+    assert html.count("There is no zone called “orange”") == 1
+    assert "Not a valid choice" not in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="search-error"' in html
+    fragment = client.get("/glossary?zone=orange", headers=HX)
+    assert fragment.status_code == 400 and "<header" not in fragment.get_data(as_text=True)
 
 
 def test_search_treats_wildcards_literally(client: FlaskClient) -> None:
     # %, _ and the escape character / are matched as themselves, never as LIKE patterns
     for query in ("%25%25", "____", "%2F%2F", "l_ra", "lo%25a"):
         assert "No terms match" in client.get(f"/glossary?q={query}").get_data(as_text=True), query
+
+
+def test_no_query_string_is_a_server_error(client: FlaskClient) -> None:
+    queries = [
+        "q=%00",
+        "q=rag%00model",
+        "zone=%00",
+        "q=" + "x" * 10_000,
+        "zone=" + "x" * 10_000,
+        "q=%22",
+        "q=*",
+        "q=NEAR(",
+        "q=-rag",
+        "q=names%3Arag",
+        "q=%5Erag",
+        "q=%27%20%26%20%27",
+        "q=%ED%A0%80",  # a lone surrogate, as UTF-8
+        "q=%FF%FE",
+        "q=a&q=b&zone=blue&zone=x",
+        "zone[]=blue",
+    ]
+    for query in queries:
+        for headers in ({}, HX):
+            response = client.get(f"/glossary?{query}", headers=headers)
+            assert response.status_code in (200, 400), (query, response.status_code)
+
+
+def test_search_lists_the_best_match_first_whatever_its_zone(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=atten").get_data(as_text=True)
+    assert html.index('href="/glossary/attention-mechanism"') < html.index('href="/glossary/transformer"')
+    assert 'class="term-list ranked"' in html and 'class="zone zone-' not in html
+    assert 'class="zone-chip zone-purple"' in html
+
+
+def test_a_misspelling_offers_a_link_to_the_term_it_meant(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=attension", headers=HX).get_data(as_text=True)
+    assert "No terms match “attension”" in html
+    assert 'Did you mean <a href="/glossary?q=Attention+Mechanism">Attention Mechanism</a>?' in html
+
+
+def test_a_zone_whose_terms_share_a_basis_says_it_once_on_its_heading(client: FlaskClient) -> None:
+    html = client.get("/glossary?zone=green").get_data(as_text=True)  # every term supplementary
+    heading = html[html.index('<h2 id="zone-green"') : html.index("</h2>", html.index('<h2 id="zone-green"'))]
+    assert "supplementary" in heading
+    assert "suppl.</span>" not in html
+    mixed = client.get("/glossary?zone=pink").get_data(as_text=True)  # LoRA and PEFT are from a post
+    assert 0 < mixed.count("suppl.</span>") < mixed.count("<li>")
+
+
+def test_notes_about_the_source_are_folded_away(client: FlaskClient) -> None:
+    html = client.get("/glossary?zone=pink").get_data(as_text=True)
+    intro = html[html.index('<p class="zone-intro">') : html.index("</p>", html.index('<p class="zone-intro">'))]
+    assert "Model T" not in intro
+    assert '<details class="about-source"><summary>About the source</summary>' in html
+    assert "Model T" in html
+    article = client.get("/articles/agents-vs-models").get_data(as_text=True)
+    assert '<details class="about-source"><summary>About the source</summary>' in article
+    assert "35-45%" in article[article.index('<details class="about-source">') :]
 
 
 def test_term_page_shows_everything_about_a_term(client: FlaskClient) -> None:
@@ -100,7 +165,8 @@ def test_articles_list_and_article_page(client: FlaskClient) -> None:
 def test_pages_use_a_fixed_number_of_queries(client: FlaskClient, count_queries: QueryCounter) -> None:
     for url, limit in (
         ("/glossary", 2),
-        ("/glossary?q=model", 3),
+        ("/glossary?q=model", 2),
+        ("/glossary?q=attension", 4),  # and the names for "did you mean", the first time
         ("/glossary/lora", 4),
         ("/articles/lora-and-qlora", 3),
         ("/articles", 1),
