@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect
 
 from studyapp.extensions import db
 from studyapp.services import glossary
-from tests.conftest import FIXTURE_BANK, import_bank
+from tests.conftest import FIXTURE_BANK, commit, import_bank
 
 LIMIT = 50
 
@@ -182,7 +182,7 @@ SEARCH_REVISION = "0006"
 
 def test_the_search_migration_downgrades_and_upgrades(app: Flask, bank_dir: Path) -> None:
     import_bank(bank_dir)
-    db.session.commit()  # end the read transaction, or PostgreSQL's DROP INDEX waits for it
+    commit()  # end the read transaction, or PostgreSQL's DROP INDEX waits for it
     flask_migrate.downgrade(revision=f"{SEARCH_REVISION}-1")
     try:
         columns = {c["name"] for c in inspect(db.engine).get_columns("term")}

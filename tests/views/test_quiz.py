@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask import Flask
@@ -15,8 +16,8 @@ from tests.views.test_auth import register
 HX = {"HX-Request": "true"}
 
 
-def token(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html)[1]  # type: ignore[index]
+def token(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]  # type: ignore[index]
 
 
 def start(client: FlaskClient, formats: str = "choice") -> str:
@@ -35,7 +36,7 @@ def test_a_visitor_takes_a_quiz_one_question_at_a_time_and_the_fragment_comes_wi
     fragment = client.get(url, headers=HX)
     assert "<html" not in fragment.get_data(as_text=True) and "HX-Request" in fragment.headers["Vary"]
     item = re.search(r'name="item_id" value="(\d+)"', page)[1]  # type: ignore[index]
-    option = re.search(r'name="response" value="([^"]+)"', page)[1]  # type: ignore[index]
+    option = html.unescape(re.search(r'name="response" value="([^"]+)"', page)[1])  # type: ignore[index]
     answered = client.post(
         url + "/answer",
         data={"csrf_token": token(page), "item_id": item, "response": option, "correct": "true", "score": "5"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import gzip
 import re
 import uuid
@@ -29,8 +30,8 @@ def answered_quiz(client: FlaskClient) -> int:
     item = re.search(r'name="item_id" value="(\d+)"', question)[1]  # type: ignore[index]
     option = re.search(r'name="response" value="([^"]+)"', question)
     first_definition = re.search(r'<option value="([^"]+)"', question)
-    pairs = {f"match-{n}": first_definition[1] for n in range(6)} if first_definition else {}
-    data = {"csrf_token": csrf, "item_id": item, "response": option[1] if option else "a guess", **pairs}
+    pairs = {f"match-{n}": html.unescape(first_definition[1]) for n in range(6)} if first_definition else {}
+    data = {"csrf_token": csrf, "item_id": item, "response": html.unescape(option[1]) if option else "a guess", **pairs}
     assert client.post(url + "/answer", data=data).status_code == 303
     return int(url.rsplit("/", 1)[1])
 
