@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import gzip
+import html
 import re
 import uuid
 from pathlib import Path
