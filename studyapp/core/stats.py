@@ -251,3 +251,32 @@ def nice_ceiling(value: float) -> float:
         if step * magnitude >= value:
             return step * magnitude
     return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+@dataclass(frozen=True)
+class RecallCurve:
+    points: list[tuple[float, float]]  # (x, y) of the forgetting curve from the last review
+    now: tuple[float, float] | None  # where the card stands today, if within the span
+    span_days: int
+    width: int
+    height: int
+
+
+def recall_curve(
+    stability: float,
+    elapsed_days: float,
+    parameters: Sequence[float] | None = None,
+    width: int = 320,
+    height: int = 120,
+    steps: int = 40,
+) -> RecallCurve:
+    """Predicted recall from the last review over a span long enough to show today and the decay."""
+    span = max(7, round(max(elapsed_days * 1.5, stability * 2)))
+    points = []
+    for i in range(steps + 1):
+        day = span * i / steps
+        points.append((width * i / steps, height * (1 - recall(day, stability, parameters))))
+    now = None
+    if 0 <= elapsed_days <= span:
+        now = (width * elapsed_days / span, height * (1 - recall(int(elapsed_days), stability, parameters)))
+    return RecallCurve(points=points, now=now, span_days=span, width=width, height=height)

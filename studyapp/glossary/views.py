@@ -50,7 +50,10 @@ def term(slug: str) -> ResponseReturnValue:
     page = glossary.term_page(db.session(), slug)
     if page is None:
         abort(404)
-    return render_template("glossary/term.html", page=page)
+    cards = None
+    if current_user.is_authenticated:  # the learner's own cards on this term
+        cards = progress.term_cards(db.session(), current_user._get_current_object(), page.term.id, datetime.now(UTC))
+    return render_template("glossary/term.html", page=page, my_cards=cards)
 
 
 @bp.get("/articles")

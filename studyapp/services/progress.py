@@ -783,6 +783,77 @@ def reset_card(session: Session, learner: Learner, card_id: int, now: datetime) 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class TermCard:
+    """One of the learner's cards on a term page: its state, recall now, history and forgetting curve."""
+
+    kind: str
+    state: str
+    due: datetime
+    recall: float | None
+    lapses: int
+    reviews: list[tuple[datetime, str, str, int]]  # (when, rating, state before, seconds), newest first
+    curve: stats.RecallCurve | None
+
+
+TERM_HISTORY = 50  # answers shown per card on a term page
+
+
+def term_cards(session: Session, learner: Learner, term_id: int, now: datetime) -> list[TermCard]:
+    """The learner's cards on a term's own questions, with their last answers: two statements."""
+    connection = session.connection()
+    settings = learner.settings
+    rows = session.execute(
+        select(
+            Card.id,
+            Question.kind,
+            _state_of(connection).label("state"),
+            Card.due,
+            _retrievability(connection, settings, now).label("recall"),
+            Card.lapses,
+            Card.stability,
+            Card.last_review,
+        )
+        .join(Question, Question.id == Card.question_id)
+        .where(Card.user_id == learner.id, Question.term_id == term_id, Question.key_point_id.is_(None))
+        .order_by(Question.study_order)
+    ).all()
+    if not rows:
+        return []
+    history: dict[int, list[tuple[datetime, str, str, int]]] = defaultdict(list)
+    for log in session.execute(
+        select(
+            ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.state_before, ReviewLog.duration_ms
+        )
+        .where(ReviewLog.user_id == learner.id, ReviewLog.card_id.in_([r.id for r in rows]))
+        .order_by(ReviewLog.reviewed_at.desc())
+        .limit(TERM_HISTORY * len(rows))
+    ):
+        if len(history[log.card_id]) < TERM_HISTORY:
+            state_before = State(log.state_before).name.lower()
+            history[log.card_id].append(
+                (log.reviewed_at, Rating(log.rating).label, state_before, log.duration_ms // 1000)
+            )
+    cards = []
+    for r in rows:
+        curve = None
+        if r.stability and r.last_review is not None:
+            elapsed = (now - r.last_review).total_seconds() / 86400
+            curve = stats.recall_curve(r.stability, elapsed, settings.fsrs_parameters)
+        cards.append(
+            TermCard(
+                kind=r.kind,
+                state=r.state,
+                due=r.due,
+                recall=None if r.recall is None else float(r.recall),
+                lapses=r.lapses,
+                reviews=history.get(r.id, []),
+                curve=curve,
+            )
+        )
+    return cards
+
+
 # --- export -------------------------------------------------------------------------------
 
 REVIEW_COLUMNS = (

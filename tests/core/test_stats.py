@@ -135,3 +135,11 @@ def test_bar_chart_geometry() -> None:
 )
 def test_nice_ceiling(value: float, expected: float) -> None:
     assert stats.nice_ceiling(value) == expected
+
+
+def test_recall_curve_starts_at_full_recall_and_marks_today() -> None:
+    curve = stats.recall_curve(stability=10.0, elapsed_days=10.0, width=200, height=100)
+    assert curve.span_days == 20 and curve.points[0] == (0.0, 0.0) and curve.points[-1][0] == 200
+    assert [y for _, y in curve.points] == sorted(y for _, y in curve.points)  # recall only falls
+    assert curve.now == (100.0, pytest.approx(10.0))  # 90% recall when elapsed equals stability
+    assert stats.recall_curve(stability=1.0, elapsed_days=400.0).now is not None

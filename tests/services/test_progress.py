@@ -518,3 +518,18 @@ def test_the_review_keeps_the_roll_up(bank: Flask) -> None:
     assert db.session.scalar(select(ReviewDay.reviews).where(ReviewDay.user_id == user.id)) == 1
     study.undo(db.session, user, now)
     assert db.session.scalar(select(ReviewDay.reviews).where(ReviewDay.user_id == user.id)) == 0
+
+
+def test_a_term_page_shows_the_learners_cards_history_and_curve(bank: Flask) -> None:
+    user, other = make_user(), make_user("bob")
+    question = next(q for q in flashcards() if q.term_id is not None and q.key_point_id is None)
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    answer(user, question, now - timedelta(days=20), AGAIN, state_before=State.NEW)
+    answer(user, question, now - timedelta(days=10), GOOD, due_after=now + timedelta(days=20))
+    answer(other, question, now - timedelta(days=1))
+    cards = progress.term_cards(db.session, user, question.term_id, now)  # type: ignore[arg-type]
+    mine = next(c for c in cards if c.kind == question.kind)
+    assert [(r[1], r[2]) for r in mine.reviews] == [("Good", "review"), ("Again", "new")]
+    assert mine.state == "mature" and mine.recall  # a 30-day interval == pytest.approx(stats.recall(10, 30.0))
+    assert mine.curve is not None and mine.curve.now is not None and mine.curve.span_days == 60
+    assert progress.term_cards(db.session, make_user("cy"), question.term_id, now) == []  # type: ignore[arg-type]

@@ -173,3 +173,16 @@ def test_export_csv_and_json_are_downloads_named_by_date(learner: tuple[FlaskCli
     assert web.get("/progress/export.csv?table=passwords").status_code == 400
     document = json.loads(web.get("/progress/export.json", buffered=True).get_data(as_text=True))
     assert len(document["reviews"]) == 6 and document["quizzes"] == []
+
+
+def test_a_term_page_shows_the_signed_in_learners_card(learner: tuple[FlaskClient, User], content_app: Flask) -> None:
+    web, user = learner
+    seed(user, days=1, per_day=1)
+    question = db.session.scalars(
+        select(Question).where(Question.study_order > 0).order_by(Question.study_order)
+    ).first()
+    assert question is not None and question.term is not None
+    html = web.get(f"/glossary/{question.term.slug}").get_data(as_text=True)
+    assert 'id="my-cards"' in html and "<polyline" in html and "Review history (1)" in html
+    anonymous = content_app.test_client().get(f"/glossary/{question.term.slug}").get_data(as_text=True)
+    assert 'id="my-cards"' not in anonymous
