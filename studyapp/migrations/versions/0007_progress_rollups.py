@@ -61,7 +61,7 @@ def upgrade():
         sa.Column('bin', sa.Integer(), nullable=False),
         sa.Column('answers', sa.Integer(), nullable=False),
         sa.Column('passed', sa.Integer(), nullable=False),
-        sa.Column('predicted_sum', sa.Float(), nullable=False),
+        sa.Column('predicted_sum', sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('user_id', 'bin'),
     )
