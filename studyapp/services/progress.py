@@ -25,12 +25,16 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
+    Date,
     Float,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -78,15 +82,14 @@ class Learner(Protocol):
 # --- the roll-ups, kept in the answer's transaction ------------------------------------------
 
 
-def _insert(connection: Connection) -> Any:
-    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-
-
-def _next_due(user_id: int) -> Any:
+def _next_due() -> Any:
     """The soonest any answered, unsuspended card of the learner is due: three index seeks."""
     per_state = [
         select(func.min(Card.due).label("due")).where(
-            Card.user_id == user_id, Card.state == state, Card.suspended.is_(False), Card.last_review.is_not(None)
+            Card.user_id == bindparam("user_id"),
+            Card.state == state,
+            Card.suspended.is_(False),
+            Card.last_review.is_not(None),
         )
         for state in (State.LEARNING, State.REVIEW, State.RELEARNING)
     ]
@@ -94,14 +97,73 @@ def _next_due(user_id: int) -> Any:
     return select(func.min(soonest.c.due)).scalar_subquery()
 
 
-def _topic_of(card_id: int, column: Any) -> Any:
+def _topic_of(column: Any) -> Any:
     return (
         select(func.coalesce(column, 0))
         .select_from(Card)
         .join(Question, Question.id == Card.question_id)
-        .where(Card.id == card_id)
+        .where(Card.id == bindparam("card_id"))
         .scalar_subquery()
     )
+
+
+def _upsert(insert: Any, model: Any, keys: Sequence[str], values: dict[str, Any], replace: Sequence[str] = ()) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE: add the new row's counts to the stored ones."""
+    statement = insert(model).values(**values)
+    table = model.__table__
+    updates = {
+        name: (statement.excluded[name] if name in replace else table.c[name] + statement.excluded[name])
+        for name in values
+        if name not in keys
+    }
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+
+@lru_cache(maxsize=4)
+def _rollup_statements(dialect: str) -> tuple[Any, Any, Any]:
+    """The three UPSERTs, built once per dialect (building them costs more than running them)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    day = _upsert(
+        insert,
+        ReviewDay,
+        ("user_id", "day"),
+        {
+            "user_id": bindparam("user_id"),
+            "day": bindparam("day", type_=Date),
+            "reviews": bindparam("sign"),
+            "duration_ms": bindparam("duration_ms", type_=BigInteger),
+            "review_answers": bindparam("answers"),
+            "review_passed": bindparam("passed"),
+            "next_due": _next_due(),
+        },
+        replace=("next_due",),
+    )
+    topic = _upsert(
+        insert,
+        ReviewTopicDay,
+        ("user_id", "day", "zone_id", "article_id"),
+        {
+            "user_id": bindparam("user_id"),
+            "day": bindparam("day", type_=Date),
+            "zone_id": _topic_of(Question.zone_id),
+            "article_id": _topic_of(Question.article_id),
+            "review_answers": bindparam("answers"),
+            "review_passed": bindparam("passed"),
+        },
+    )
+    tally = _upsert(
+        insert,
+        CalibrationTally,
+        ("user_id", "bin"),
+        {
+            "user_id": bindparam("user_id"),
+            "bin": bindparam("bin"),
+            "answers": bindparam("answers"),
+            "passed": bindparam("passed"),
+            "predicted_sum": bindparam("predicted_sum", type_=Float),
+        },
+    )
+    return day, topic, tally
 
 
 def record_answer(
@@ -120,76 +182,28 @@ def record_answer(
     """Add one answer to the learner's roll-ups (sign=-1 takes it back out, for undo).
 
     Call it inside the answer's `writing()` block, after the card is updated, so `next_due` sees
-    the card's new due time. Two statements, three for an answer on a card in review.
+    the card's new due time. One statement, three for an answer on a card in review.
     """
-    day = stats.study_date(reviewed_at, settings.timezone, settings.day_start_hour)
+    day_row, topic_row, tally_row = _rollup_statements(connection.dialect.name)
     in_review = state_before == State.REVIEW
-    passed = int(in_review and rating != Rating.AGAIN)
-    insert = _insert(connection)
-    day_row = insert(ReviewDay).values(
-        user_id=user_id,
-        day=day,
-        reviews=sign,
-        duration_ms=sign * duration_ms,
-        review_answers=sign * int(in_review),
-        review_passed=sign * passed,
-        next_due=_next_due(user_id),
-    )
-    connection.execute(
-        day_row.on_conflict_do_update(
-            index_elements=[ReviewDay.user_id, ReviewDay.day],
-            set_={
-                "reviews": ReviewDay.reviews + day_row.excluded.reviews,
-                "duration_ms": ReviewDay.duration_ms + day_row.excluded.duration_ms,
-                "review_answers": ReviewDay.review_answers + day_row.excluded.review_answers,
-                "review_passed": ReviewDay.review_passed + day_row.excluded.review_passed,
-                "next_due": day_row.excluded.next_due,
-            },
-        )
-    )
+    values = {
+        "user_id": user_id,
+        "card_id": card_id,
+        "day": stats.study_date(reviewed_at, settings.timezone, settings.day_start_hour),
+        "sign": sign,
+        "duration_ms": sign * duration_ms,
+        "answers": sign * int(in_review),
+        "passed": sign * int(in_review and rating != Rating.AGAIN),
+    }
+    connection.execute(day_row, values)
     if not in_review:
         return
-    topic_row = insert(ReviewTopicDay).values(
-        user_id=user_id,
-        day=day,
-        zone_id=_topic_of(card_id, Question.zone_id),
-        article_id=_topic_of(card_id, Question.article_id),
-        review_answers=sign,
-        review_passed=sign * passed,
-    )
-    connection.execute(
-        topic_row.on_conflict_do_update(
-            index_elements=[
-                ReviewTopicDay.user_id,
-                ReviewTopicDay.day,
-                ReviewTopicDay.zone_id,
-                ReviewTopicDay.article_id,
-            ],
-            set_={
-                "review_answers": ReviewTopicDay.review_answers + topic_row.excluded.review_answers,
-                "review_passed": ReviewTopicDay.review_passed + topic_row.excluded.review_passed,
-            },
-        )
-    )
+    connection.execute(topic_row, values)
     if retrievability is None:
         return
-    tally_row = insert(CalibrationTally).values(
-        user_id=user_id,
-        bin=stats.calibration_bin(retrievability),
-        answers=sign,
-        passed=sign * passed,
-        predicted_sum=sign * retrievability,
-    )
-    connection.execute(
-        tally_row.on_conflict_do_update(
-            index_elements=[CalibrationTally.user_id, CalibrationTally.bin],
-            set_={
-                "answers": CalibrationTally.answers + tally_row.excluded.answers,
-                "passed": CalibrationTally.passed + tally_row.excluded.passed,
-                "predicted_sum": CalibrationTally.predicted_sum + tally_row.excluded.predicted_sum,
-            },
-        )
-    )
+    values["bin"] = stats.calibration_bin(retrievability)
+    values["predicted_sum"] = sign * retrievability
+    connection.execute(tally_row, values)
 
 
 def forget_answer(connection: Connection, settings: LearnerSettings, log: ReviewLog) -> None:
