@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         bench_import(folder)
         bench_search(folder)
+    from bench import progress
+
+    progress.main([])  # the dashboard and card browser, light and heavy learners (a few minutes)
     if args.study:
         from bench import study
 

@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from studyapp.auth.views import bp as auth
     from studyapp.glossary.views import bp as glossary
+    from studyapp.progress.views import bp as progress
     from studyapp.quiz.views import bp as quiz
     from studyapp.study.views import bp as study
 
@@ -63,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(study)
     app.register_blueprint(quiz)
+    app.register_blueprint(progress)
 
 
 def register_commands(app: Flask) -> None:

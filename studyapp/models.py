@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text, types
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text, types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -273,6 +273,7 @@ class User(Timestamped, Base):
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON, default=None)
     timezone: Mapped[str] = mapped_column(String(64), default=_DEFAULT_SETTINGS.timezone)
     day_start_hour: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.day_start_hour)
+    daily_goal_minutes: Mapped[int] = mapped_column(default=_DEFAULT_SETTINGS.daily_goal_minutes)
 
     @property
     def settings(self) -> LearnerSettings:
@@ -456,3 +457,49 @@ class QuizItem(Base):
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="items")
     question: Mapped[Question] = relationship()
+
+
+class ReviewDay(Base):
+    """A learner's answers on one study day, kept up to date in each answer's transaction.
+
+    `day` is the local date the study day starts on, in the learner's time zone and day start at
+    the moment of the answer: a past day keeps its name when the learner later moves. `next_due`
+    is the soonest any answered card was due after the day's last answer: a streak survives the
+    days that follow it without study as long as nothing came due (None: not known).
+    """
+
+    __tablename__ = "review_day"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reviews: Mapped[int] = mapped_column(default=0)
+    duration_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Answers on cards in review (state_before REVIEW) and how many of them were not Again.
+    review_answers: Mapped[int] = mapped_column(default=0)
+    review_passed: Mapped[int] = mapped_column(default=0)
+    next_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReviewTopicDay(Base):
+    """Answers on cards in review, per study day and per zone and article (0: none), for retention."""
+
+    __tablename__ = "review_topic_day"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(primary_key=True)
+    review_answers: Mapped[int] = mapped_column(default=0)
+    review_passed: Mapped[int] = mapped_column(default=0)
+
+
+class CalibrationTally(Base):
+    """All of a learner's answers on cards in review, by predicted recall in tenths (core.stats)."""
+
+    __tablename__ = "calibration_tally"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True)
+    answers: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[int] = mapped_column(default=0)
+    predicted_sum: Mapped[float] = mapped_column(default=0.0)

@@ -169,6 +169,12 @@ class SettingsForm(FlaskForm):
         ],
     )
 
+    daily_goal_minutes = IntegerField(
+        "Daily goal (minutes)",
+        # Optional: a form without the field (an older page) keeps the current goal.
+        validators=[Optional(), NumberRange(min=1, max=600, message="Use 1 to 600.")],
+    )
+
     def validate_timezone(self, field: StringField) -> None:
         name = known_timezone(field.data)
         if name is None:
@@ -201,4 +207,6 @@ class SettingsForm(FlaskForm):
         values["desired_retention"] = float(self.desired_retention.data)
         values["learning_steps"] = parse_steps(self.learning_steps.data or "")
         values["relearning_steps"] = parse_steps(self.relearning_steps.data or "")
+        if values.get("daily_goal_minutes") is None:
+            values.pop("daily_goal_minutes", None)
         return replace(current, **values)

@@ -30,6 +30,7 @@ class LearnerSettings:
     fsrs_parameters: tuple[float, ...] | None = None
     timezone: str = "UTC"
     day_start_hour: int = 4
+    daily_goal_minutes: int = 10  # the home page's "minutes today" target
 
     @classmethod
     def from_columns(cls, values: Mapping[str, Any]) -> LearnerSettings:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from htmx_flask import request
 from wtforms import SelectChoice
 
 from studyapp.extensions import db
 from studyapp.glossary.forms import SearchForm
-from studyapp.services import glossary
+from studyapp.services import glossary, progress
 
 bp = Blueprint("glossary", __name__)
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    today = None
+    if current_user.is_authenticated:  # signed in: today's numbers and one "Study now" button
+        today = progress.home(db.session(), current_user._get_current_object(), datetime.now(UTC))
     return render_template(
-        "glossary/home.html", zones=glossary.zones(db.session()), articles=glossary.articles(db.session())
+        "glossary/home.html", zones=glossary.zones(db.session()), articles=glossary.articles(db.session()), today=today
     )
 
 
@@ -44,7 +50,10 @@ def term(slug: str) -> ResponseReturnValue:
     page = glossary.term_page(db.session(), slug)
     if page is None:
         abort(404)
-    return render_template("glossary/term.html", page=page)
+    cards = None
+    if current_user.is_authenticated:  # the learner's own cards on this term
+        cards = progress.term_cards(db.session(), current_user._get_current_object(), page.term.id, datetime.now(UTC))
+    return render_template("glossary/term.html", page=page, my_cards=cards)
 
 
 @bp.get("/articles")

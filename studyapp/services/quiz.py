@@ -39,6 +39,7 @@ from studyapp.models import (
     Term,
     Zone,
 )
+from studyapp.services import progress
 from studyapp.services.transaction import writing
 
 
@@ -525,6 +526,18 @@ def _count_as_evidence(session: Session, owner: Owner, question: Question, corre
                 due_after=log.due_after,
                 source="quiz",
             )
+        )
+        session.flush()
+        progress.record_answer(
+            session.connection(),
+            owner.settings,
+            user_id=owner.user_id,
+            card_id=card.id,
+            reviewed_at=now,
+            rating=log.rating,
+            state_before=log.state_before,
+            retrievability=log.retrievability,
+            duration_ms=0,
         )
 
 

@@ -29,6 +29,7 @@ from studyapp.core.review import CardSnapshot
 from studyapp.core.scheduling import Rating, State
 from studyapp.core.settings import LearnerSettings
 from studyapp.models import Article, Card, CardAction, Question, ReviewLog, Zone
+from studyapp.services import progress
 from studyapp.services import study_queries as queries
 from studyapp.services.faces import Face
 from studyapp.services.study_queries import LEARN_AHEAD, QueueParams, StoredCard, Topic
@@ -329,6 +330,17 @@ def answer(
                     "due_after": log.due_after,
                 },
             )
+            progress.record_answer(
+                connection,
+                learner.settings,
+                user_id=learner.id,
+                card_id=applied_to,
+                reviewed_at=now,
+                rating=log.rating,
+                state_before=log.state_before,
+                retrievability=log.retrievability,
+                duration_ms=log.duration_ms,
+            )
     except (_Changed, IntegrityError):
         return _replay_or_stale(session, learner, token)
     return Answer(Outcome.APPLIED, became_leech=applied.became_leech)
@@ -385,6 +397,7 @@ def undo(session: Session, learner: Learner, now: datetime) -> bool:
                     .values(buried_until=None, version=Card.version + 1)
                     .execution_options(synchronize_session=False)
                 )
+            progress.forget_answer(session.connection(), learner.settings, last_log)
     return True
 
 

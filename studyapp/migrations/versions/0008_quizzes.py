@@ -1,7 +1,7 @@
 """quizzes: attempts and their items, and the source of each review-log row
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 23:00:00
 
 A quiz attempt holds its items with the options as shown and the server's grade. A signed-in
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
