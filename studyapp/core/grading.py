@@ -23,7 +23,9 @@ Typed answers are compared after NFKC and case folding, with punctuation and spa
 typos forgiven within a budget scaled to the answer's length (`typo_budget`). A typo is never
 forgiven when the numbers differ ("7B" is not "8B") or when the text is at least as close to a
 confusable answer. The `Grade` says which leniencies were needed and carries a diff of what was
-typed against the answer, for display.
+typed against the answer, for display; `summary` is its one line for the learner, `override`
+turns a wrong grade into the learner's "I was right", and `suggested_rating` is what a typed
+review card proposes.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from studyapp.core.generation import (
     TRUE_FALSE_KEY_POINT,
     TRUE_FALSE_TERM,
 )
+from studyapp.core.scheduling import Rating
 
 TYPED = "typed"  # typed recall of any question with an answer, whatever its stored kind
 TYPED_KINDS = (CLOZE_TYPED, DEFINITION_TO_TERM, TYPED)
@@ -133,6 +136,11 @@ class Grade:
         return Leniency.TYPO in self.leniency
 
     @property
+    def differs(self) -> bool:
+        """Whether what was typed differs from the answer anywhere but in case."""
+        return any(op is not Op.EQUAL for op, _ in self.diff)
+
+    @property
     def summary(self) -> str:
         """One line for the learner: "Correct", "Correct (typo forgiven: ...)", "Not quite", or the message."""
         if self.verdict is Verdict.CORRECT:
@@ -152,6 +160,14 @@ def override(result: Grade) -> Grade:
     if result.verdict is not Verdict.WRONG:
         return result
     return replace(result, verdict=Verdict.CORRECT, leniency=(*result.leniency, Leniency.OVERRIDE))
+
+
+def suggested_rating(result: Grade) -> Rating | None:
+    """The rating a typed review card suggests (the learner may change it): Good when right, Hard
+    when it took a forgiven typo, Again when wrong; None when there is no grade to go by."""
+    if result.verdict is Verdict.CORRECT:
+        return Rating.HARD if result.typo_forgiven else Rating.GOOD
+    return Rating.AGAIN if result.verdict is Verdict.WRONG else None
 
 
 # --- reading a response -------------------------------------------------------------------------

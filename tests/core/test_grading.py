@@ -8,6 +8,7 @@ import pytest
 
 from studyapp.core import content, generation, grading
 from studyapp.core.grading import Leniency, Op, Spec, Verdict
+from studyapp.core.scheduling import Rating
 
 L = Leniency
 BANK_DIR = Path(__file__).resolve().parents[2] / "questions"
@@ -308,3 +309,17 @@ def test_every_cloze_of_the_real_bank_accepts_its_own_answers_and_refuses_its_di
             assert grading.grade(q.kind, spec, accepted).correct, (q.key, accepted)
         for distractor in distractors:
             assert not grading.grade(q.kind, spec, distractor).correct, (q.key, distractor)
+
+
+@pytest.mark.parametrize(
+    ("response", "rating"),
+    [
+        ("attention", Rating.GOOD),
+        ("Attention.", Rating.GOOD),
+        ("atention", Rating.HARD),
+        ("tokens", Rating.AGAIN),
+        ("", None),
+    ],
+)
+def test_the_rating_a_typed_review_card_suggests(response: str, rating: Rating | None) -> None:
+    assert grading.suggested_rating(typed("attention", response)) is rating
