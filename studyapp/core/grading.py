@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -242,7 +243,14 @@ def check_matching(spec: Spec, response: object) -> Grade:
 # --- typed answers ------------------------------------------------------------------------------
 
 ARTICLES = frozenset({"a", "an", "the"})
-_APOSTROPHES = frozenset("'’ʼ`´")
+_APOSTROPHES = "'’ʼ`´"
+_NUMBER_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
+# Private-use characters hold a number's point or comma while the rest of the punctuation goes.
+_SEPARATOR_MARKS = {".": "\ue000", ",": "\ue001"}
+_SEPARATOR_RESTORED = str.maketrans({mark: sep for sep, mark in _SEPARATOR_MARKS.items()})
+_PUNCTUATION_TABLE = str.maketrans(
+    {ch: " " for ch in string.punctuation if unicodedata.category(ch).startswith("P")} | dict.fromkeys(_APOSTROPHES)
+)
 _NUMBER = re.compile(r"\d+")
 _VOWELS = frozenset("aeiou")
 _STEPS = (Leniency.CASE, Leniency.PUNCTUATION, Leniency.SPACING, Leniency.ARTICLE, Leniency.PLURAL)
@@ -255,21 +263,21 @@ def typo_budget(normalised: str) -> int:
     return 0 if length <= 4 else 1 if length <= 8 else 2
 
 
+def _without_punctuation(text: str) -> str:
+    """Punctuation as spaces (hyphens, dashes and slashes separate words), apostrophes dropped
+    ("don't" and "dont" are one word), and a point or comma between digits kept ("3.5")."""
+    text = _NUMBER_SEPARATOR.sub(lambda m: _SEPARATOR_MARKS[m[0]], text).translate(_PUNCTUATION_TABLE)
+    if not text.isascii():
+        text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return text.translate(_SEPARATOR_RESTORED)
+
+
 def _words(text: str, steps: frozenset[Leniency]) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
     if Leniency.CASE in steps:
         text = text.casefold()
     if Leniency.PUNCTUATION in steps:
-        kept = []
-        for i, ch in enumerate(text):
-            if ch in _APOSTROPHES:
-                continue  # "don't" and "dont" are one word, not two
-            between_digits = 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
-            if unicodedata.category(ch).startswith("P") and not (ch in ".," and between_digits):
-                kept.append(" ")  # hyphens, dashes and slashes separate words; "3.5" stays a number
-            else:
-                kept.append(ch)
-        text = "".join(kept)
+        text = _without_punctuation(text)
     words = text.split()
     if Leniency.ARTICLE in steps and len(words) > 1 and words[0].casefold() in ARTICLES:
         words = words[1:]
@@ -288,29 +296,33 @@ def _plurals(word: str) -> set[str]:
     return forms
 
 
-def _compared(typed: str, answer: str, steps: frozenset[Leniency]) -> tuple[str, str]:
-    """Both texts as compared under `steps`, a typed word taking the answer's form when they are
-    singular and plural of one another."""
-    mine, theirs = _words(typed, steps), _words(answer, steps)
+def _compared(mine: list[str], theirs: list[str], steps: frozenset[Leniency]) -> tuple[str, str]:
+    """Both word lists as compared under `steps`, a typed word taking the answer's form when they
+    are singular and plural of one another."""
     if Leniency.PLURAL in steps and len(mine) == len(theirs):
         mine = [t if m in _plurals(t) or t in _plurals(m) else m for m, t in zip(mine, theirs, strict=True)]
     return " ".join(mine), " ".join(theirs)
 
 
-def _distance(typed: str, answer: str, steps: frozenset[Leniency]) -> int:
-    mine, theirs = _compared(typed, answer, steps)
-    if mine == theirs:
+# Distances beyond the largest typo budget only need to be known as "too far": capping them
+# keeps a 500-character response as cheap to grade as a short one.
+_FAR = 3
+
+
+def _distance(mine: list[str], theirs: list[str], steps: frozenset[Leniency]) -> int:
+    typed, answer = _compared(mine, theirs, steps)
+    if typed == answer:
         return 0
-    distance = OSA.distance(mine, theirs)
-    if Leniency.SPACING in steps:
-        distance = min(distance, OSA.distance(mine.replace(" ", ""), theirs.replace(" ", "")))
+    distance = OSA.distance(typed, answer, score_cutoff=_FAR)
+    if Leniency.SPACING in steps and distance:
+        distance = min(distance, OSA.distance(typed.replace(" ", ""), answer.replace(" ", ""), score_cutoff=_FAR))
     return distance
 
 
 @dataclass(frozen=True)
 class _Match:
     text: str  # the accepted or confusable answer, as written
-    distance: int
+    distance: int  # capped at _FAR
     needed: tuple[Leniency, ...]  # the normalisation steps without which it would be further away
 
     @property
@@ -318,10 +330,37 @@ class _Match:
         return self.distance, len(self.needed)
 
 
-def _match(typed: str, answer: str) -> _Match:
-    distance = _distance(typed, answer, _ALL_STEPS)
-    needed = tuple(s for s in _STEPS if _distance(typed, answer, _ALL_STEPS - {s}) > distance)
-    return _Match(answer, distance, needed)
+def _needed(typed: str, answer: str, distance: int) -> tuple[Leniency, ...]:
+    def without(step: Leniency) -> int:
+        steps = _ALL_STEPS - {step}
+        return _distance(_words(typed, steps), _words(answer, steps), steps)
+
+    return tuple(step for step in _STEPS if without(step) > distance)
+
+
+def _best(typed: str, answers: Iterable[str]) -> _Match | None:
+    """The answer nearest to what was typed; among equally near ones, the one that needed the
+    fewest leniencies (then the first). What each needed is worked out for the nearest only."""
+    mine = _words(typed, _ALL_STEPS)
+    scored = [(_distance(mine, _words(a, _ALL_STEPS), _ALL_STEPS), a) for a in answers]
+    if not scored:
+        return None
+    nearest = min(distance for distance, _ in scored)
+    tied = [a for distance, a in scored if distance == nearest]
+    if nearest >= _FAR:
+        return _Match(tied[0], nearest, ())
+    best: _Match | None = None
+    for answer in tied:
+        match = _Match(answer, nearest, _needed(typed, answer, nearest))
+        if best is None or match.rank < best.rank:
+            best = match
+        if not match.needed:
+            break  # nothing ranks above it
+    return best
+
+
+def _spaced(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _key(text: str) -> str:
@@ -351,8 +390,7 @@ def _alias_kind(matched: str, answer: str) -> tuple[Leniency, ...]:
 def _diff(typed: str, expected: str) -> tuple[Segment, ...]:
     """What was typed against the answer, letter by letter (case aside); whole texts when they
     have too little in common for a letter diff to help."""
-    typed = " ".join(unicodedata.normalize("NFKC", typed).split())
-    expected = unicodedata.normalize("NFKC", expected)
+    typed, expected = _spaced(typed), unicodedata.normalize("NFKC", expected)
     mine = [ch.lower() if len(ch.lower()) == 1 else ch for ch in typed]
     theirs = [ch.lower() if len(ch.lower()) == 1 else ch for ch in expected]
     if Levenshtein.normalized_distance(mine, theirs) > 0.5:
@@ -376,17 +414,17 @@ def _diff(typed: str, expected: str) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _best(typed: str, answers: Iterable[str]) -> _Match | None:
-    matches = [_match(typed, a) for a in answers]
-    return min(matches, key=lambda m: m.rank) if matches else None
-
-
 def check_typed(spec: Spec, response: object) -> Grade:
     """Typed text against the answer and every accepted answer, leniently (see the module docstring)."""
     typed = _read(response)
     if isinstance(typed, Grade):
         return typed
     candidates = list(dict.fromkeys(a for a in (spec.answer, *spec.accepted) if a.strip()))
+    # Typed exactly as an accepted answer: nothing to forgive, and no confusable can be nearer.
+    exact = next((a for a in candidates if _spaced(a) == _spaced(typed)), None)
+    if exact is not None:
+        same: tuple[Segment, ...] = ((Op.EQUAL, _spaced(exact)),)
+        return Grade(Verdict.CORRECT, exact, _key(exact), _alias_kind(exact, spec.answer), diff=same)
     accepted_keys = {_key(a) for a in candidates}
     # A confusable that normalises to an accepted answer is that answer, not a confusion.
     confusable = [c for c in dict.fromkeys(spec.confusable) if c.strip() and _key(c) not in accepted_keys]
@@ -404,7 +442,7 @@ def check_typed(spec: Spec, response: object) -> Grade:
         return Grade(Verdict.WRONG, expected, normalised, diff=diff, confused_with=rival.text)
     typo_allowed = (
         best.distance <= typo_budget(normalised)
-        and _NUMBER.findall(_compared(typed, best.text, _ALL_STEPS)[0]) == _NUMBER.findall(normalised)
+        and _NUMBER.findall(" ".join(_words(typed, _ALL_STEPS))) == _NUMBER.findall(normalised)
         and (rival is None or rival.distance > best.distance)
     )
     if typo_allowed:
