@@ -8,8 +8,8 @@ passes the question's key as a `Spec` and the learner's response as it arrived.
 
 - `kind`: a question kind from core.generation, or `TYPED` for typed recall of any question that
   has an answer (a choice question asked without its options: pass the options, less the answer,
-  as `confusable`). Each kind has one checker in `CHECKERS`; an unknown kind is a programming
-  error and raises ValueError.
+  as `confusable`). Each kind has one checker in `CHECKERS`; an unknown kind, or a typed
+  question whose spec has no answer, is a programming error and raises ValueError.
 - `spec`: `Spec(answer, options, accepted, pairs, confusable)`, the question's own columns plus
   the answers that must never be accepted (the other options' texts, say).
 - `response`: for choice and true/false kinds the option text chosen; for typed kinds the text
