@@ -38,7 +38,8 @@ window.addEventListener("pageshow", (event) => {
 });
 document.addEventListener("htmx:historyRestore", showSearchFromUrl);
 
-// Review page: keyboard-first. Space/Enter shows the answer, 1-4 rate it, U undoes.
+// Review page: keyboard-first. Space/Enter shows the answer, 1-4 rate it, U undoes. Typing in a
+// fill-in-the-blank card's answer box triggers none of these; Enter there checks the answer.
 // A second Space or Enter within REVEAL_GUARD_MS of the reveal is ignored, so a double press
 // cannot rate the card Good before the answer was read.
 const REVEAL_GUARD_MS = 300;
@@ -89,6 +90,16 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("toggle", (event) => {
   if (event.target.matches?.("details.back") && event.target.open) revealedAt = performance.now();
 }, true);
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  // A typed answer was checked: its back came open in place. Focus the suggested rating (Good
+  // when there was nothing to grade); the reveal guard keeps a held Enter from rating at once.
+  if (event.detail.target?.id !== "back") return;
+  revealedAt = performance.now();
+  const back = document.getElementById("back");
+  const button = back && (back.querySelector("[data-suggested]") || back.querySelector('[data-rating="3"]'));
+  if (button) button.focus();
+});
 
 document.addEventListener("htmx:afterSwap", (event) => {
   // A new card: move focus to its prompt and announce it (the page keeps one live region).

@@ -24,8 +24,8 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from studyapp.core import grading, review
 from studyapp.core import quiz as rules
-from studyapp.core import review
 from studyapp.core.generation import CHOICE_DEFINITION, CHOICE_TERM, DEFINITION_TO_TERM, FLASHCARD_KINDS, MATCHING
 from studyapp.core.scheduling import State
 from studyapp.core.settings import LearnerSettings
@@ -367,17 +367,11 @@ def _grade(item: QuizItem, response: str | list[str]) -> tuple[bool, str | None,
         return text == question.answer, None, []
     if not text:
         raise QuizError("Type an answer first (or your best guess).")
-    correct, note = _typed_grade(text, question.answer, tuple(question.accepted))
-    return correct, note, []
-
-
-def _typed_grade(text: str, answer: str, accepted: tuple[str, ...]) -> tuple[bool, str | None]:
-    """A typed answer against the key and its accepted forms (exact after case and spacing)."""
-
-    def norm(value: str) -> str:
-        return " ".join(value.casefold().split())
-
-    return norm(text) in {norm(a) for a in (answer, *accepted)}, None
+    kind = question.kind if question.kind in grading.TYPED_KINDS else grading.TYPED
+    result = grading.grade(kind, grading.Spec(answer=question.answer, accepted=tuple(question.accepted)), text)
+    if result.verdict is grading.Verdict.UNREADABLE:
+        raise QuizError(result.message or "That answer cannot be read.")
+    return result.correct, result.summary if result.correct and result.leniency else None, []
 
 
 def answer(

@@ -21,13 +21,28 @@ class _Checked(FlaskForm):
         csrf = False  # checked once, by CSRFProtect, for the whole app
 
 
-class AnswerForm(_Checked):
+class _ShownCard(_Checked):
+    """The card as the page showed it: which question, at which version, since when."""
+
     question_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     card_id = IntegerField(validators=[Optional(), ID_RANGE])
     version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
-    token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
     shown_at = IntegerField(validators=[InputRequired(), TIME_RANGE])
+
+
+class AnswerForm(_ShownCard):
+    token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
     rating = IntegerField(validators=[InputRequired(message="Choose Again, Hard, Good or Easy."), AnyOf([1, 2, 3, 4])])
+
+
+class CheckForm(_ShownCard):
+    """A typed answer to a fill-in-the-blank card, to be graded and shown (never stored).
+
+    What was typed is the grader's to judge (core.grading: length, control characters), so the
+    learner gets its message; blank means "just show me the answer".
+    """
+
+    typed = StringField(default="")
 
 
 class CardActionForm(_Checked):

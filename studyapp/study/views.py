@@ -1,7 +1,9 @@
 """The review page: the same URL serves the page or, for htmx, the card fragment.
 
 Every action (answer, undo, bury, suspend, study more) answers htmx with the next card in place
-and a browser without JavaScript with a redirect back to the page. `?topic=zone:<slug>` or
+and a browser without JavaScript with a redirect back to the page. Checking a typed
+fill-in-the-blank answer changes nothing: it answers htmx with the card's back (the grade, the
+answer, a suggested rating) and a browser without JavaScript with the page, the back open. `?topic=zone:<slug>` or
 `?topic=article:<slug>` limits the session to one zone's or article's cards.
 """
 
@@ -15,9 +17,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from studyapp import web
+from studyapp.core.grading import Verdict
 from studyapp.extensions import db
-from studyapp.services import accounts, study
-from studyapp.study.forms import AnswerForm, CardActionForm, MoreForm
+from studyapp.services import accounts, cloze_check, study
+from studyapp.study.forms import AnswerForm, CardActionForm, CheckForm, MoreForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 
@@ -101,6 +104,52 @@ def answer() -> ResponseReturnValue:
             "warning",
         )
     return _after(None)
+
+
+@bp.post("/check")
+@login_required
+def check() -> ResponseReturnValue:
+    """Grade a typed fill-in-the-blank answer and reveal the card's back with it; nothing is written."""
+    form = CheckForm()
+    if not form.validate():
+        return _card_in_place("That answer could not be read; here is your current card.", 400, "error")
+    learner, now = _learner(), _now()
+    checked = cloze_check.check(
+        db.session(),
+        learner,
+        question_id=form.question_id.data,
+        version=form.version.data,
+        shown_at=datetime.fromtimestamp(form.shown_at.data / 1000, UTC),
+        typed=form.typed.data or "",
+        topic=_topic(),
+        extras=_extras(learner, now),
+    )
+    if checked is None:
+        return _card_in_place(STALE, 409, "warning")
+    if checked.grade is not None and checked.grade.verdict is Verdict.UNREADABLE:
+        if web.is_htmx():
+            return web.error_response(400, "That answer could not be read", checked.grade.message)
+        return web.render(
+            "study/review.html", "study/_card.html", 400, today=checked.today, notice=checked.grade.message, now=now
+        )
+    return web.render(
+        "study/review.html",
+        "study/_back.html",
+        today=checked.today,
+        notice=None,
+        now=now,
+        checked=checked,
+        typed=form.typed.data,
+    )
+
+
+def _card_in_place(notice: str, status: int, category: str) -> ResponseReturnValue:
+    """The current card instead of a back: htmx aimed the check at the back, so retarget the whole card."""
+    response = _after(notice, status, category)
+    if web.is_htmx() and isinstance(response, Response):
+        response.headers["HX-Retarget"] = "#study"
+        response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.post("/undo")

@@ -136,3 +136,27 @@ def test_a_match_game_is_finished_by_keyboard_and_its_time_kept(page: Page, live
     page.keyboard.press("Enter")
     expect(page.locator(".score")).to_contain_text("Time:")
     expect(page.locator(".score")).to_contain_text("Your best on this zone")
+
+
+def test_a_typed_quiz_answer_with_a_typo_is_accepted_and_says_so(page: Page, live_database: Path) -> None:
+    with sqlite3.connect(live_database) as connection:
+        answers = dict(connection.execute("SELECT prompt, answer FROM question WHERE kind = 'cloze_typed'").fetchall())
+    page.goto("/quiz")
+    page.get_by_label("Everything").check()
+    page.get_by_label("50 questions").check()
+    page.get_by_label("Typed answers").check()
+    page.get_by_role("button", name="Start the test").click()
+    for _ in range(50):
+        prompt = page.locator("#quiz-prompt").inner_text().strip()
+        answer = answers.get(prompt, "")
+        if len(answer) >= 9 and answer.isalpha():
+            page.keyboard.type(answer[:3] + answer[4] + answer[3] + answer[5:])
+            page.keyboard.press("Enter")
+            expect(page.locator("#feedback-heading")).to_have_text("Right")
+            expect(page.locator(".feedback")).to_contain_text("typo forgiven")
+            return
+        page.keyboard.type("a guess")
+        page.keyboard.press("Enter")
+        next_question(page)
+        expect(page.locator("#quiz-prompt")).to_be_visible()
+    pytest.fail("no typed question with a long one-word answer came up")

@@ -193,3 +193,14 @@ def test_history_lists_attempts_and_accuracy_per_zone(content_app: Flask) -> Non
         db.session.scalar(select(func.count()).select_from(QuizAttempt).where(QuizAttempt.user_id == owner.user_id))
         == 1
     )
+
+
+def test_a_typed_answer_with_a_small_typo_is_accepted_and_says_so(content_app: Flask) -> None:
+    owner = learner()
+    attempt_id = quiz.start_test(db.session, owner, ["all"], 50, "typed", NOW, random.Random(12))
+    attempt = quiz.get_attempt(db.session, owner, attempt_id)
+    item = next(i for i in attempt.items if len(i.question.answer) >= 9 and i.question.answer.isalpha())
+    answer = item.question.answer
+    typo = answer[:3] + answer[4] + answer[3] + answer[5:]  # two letters swapped
+    feedback = quiz.answer(db.session, owner, attempt_id, item.id, typo, NOW)
+    assert feedback.correct and feedback.leniency and "typo forgiven" in feedback.leniency
