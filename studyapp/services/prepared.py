@@ -11,10 +11,17 @@ its bind and result type processing (UTC datetimes on SQLite, JSON), and skips t
 - driver errors are raised as SQLAlchemy's exceptions (an IntegrityError is still one).
 
 Rows are named tuples of the result columns' keys.
+
+For the benchmark only: with STUDYAPP_PLAIN_EXECUTE=1 in the environment when this module is
+imported, every Prepared statement runs through plain `Connection.execute` instead (the statement
+built once per dialect, SQLAlchemy's own compiled cache and Row objects), so `bench.study` can
+serve the same code both ways side by side and show what the prepared path saves. Nothing else
+sets it.
 """
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +33,9 @@ from sqlalchemy.sql.expression import Delete, Insert, Select, Update
 
 Statement = Select[*tuple[Any, ...]] | Insert | Update | Delete
 Processor = Callable[[Any], Any]
+
+# Read once: the bench's switch to plain `Connection.execute` (see the module docstring).
+PLAIN_EXECUTE = os.environ.get("STUDYAPP_PLAIN_EXECUTE", "") == "1"
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class Prepared:
         self._statement = statement
         self._columns = list(columns)
         self._compiled: dict[str, _Compiled] = {}
+        self._built: dict[str, Statement] = {}  # for PLAIN_EXECUTE: the statement of each dialect
         # Result processors depend on the column types the driver reports: made at the first fetch.
         self._results: dict[str, tuple[Processor | None, ...]] = {}
 
@@ -81,8 +92,18 @@ class Prepared:
         dispatch.after_cursor_execute(connection, cursor, prepared.sql, args, None, False)
         return prepared, cursor
 
+    def _plain(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        name = connection.dialect.name
+        statement = self._built.get(name)
+        if statement is None:
+            built = self._statement
+            statement = self._built[name] = built if isinstance(built, Select | Insert | Update | Delete) else built(name)
+        return connection.execute(statement, dict(params))
+
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first row (a named tuple), or None."""
+        if PLAIN_EXECUTE:
+            return self._plain(connection, params).first()
         prepared, cursor = self._execute(connection, params)
         try:
             raw = cursor.fetchone()
@@ -101,11 +122,15 @@ class Prepared:
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""
+        if PLAIN_EXECUTE:
+            return self._plain(connection, params).scalar()
         row = self.first(connection, params)
         return None if row is None else row[0]
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
+        if PLAIN_EXECUTE:
+            return int(self._plain(connection, params).rowcount)
         _, cursor = self._execute(connection, params)
         try:
             return int(cursor.rowcount)
