@@ -97,7 +97,9 @@ class Prepared:
         statement = self._built.get(name)
         if statement is None:
             built = self._statement
-            statement = self._built[name] = built if isinstance(built, Select | Insert | Update | Delete) else built(name)
+            statement = self._built[name] = (
+                built if isinstance(built, Select | Insert | Update | Delete) else built(name)
+            )
         return connection.execute(statement, dict(params))
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
