@@ -1,7 +1,9 @@
-"""`make bench`: content import, re-import, check, glossary search at two bank sizes, and the study bench.
+"""`make bench`: content import, re-import, check, glossary search, instructions per request, the study bench.
 
-The study bench (bench/study.py: the answer step under load with gunicorn and wrk, about ten
-minutes) runs last; `python -m bench --no-study` skips it.
+Then the instruction counts of bench/instructions.py (studyapp's fixed per-request cost against a
+bare Flask app, under callgrind, about three minutes; skipped with a note without valgrind;
+`--no-instructions` skips it) and last the study bench (bench/study.py: the answer step under
+load with gunicorn and wrk, about twelve minutes; `--no-study` skips it).
 
 Each figure is the median of several runs, printed beside a baseline measured in the same run,
 so ratios stay meaningful on a busy or slower machine. Nothing here is asserted.
@@ -199,11 +201,27 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="also run the study bench (python -m bench.study): the answer step under load",
     )
+    parser.add_argument(
+        "--instructions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also count instructions per request under callgrind (python -m bench.instructions)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_import(folder)
         bench_search(folder)
+    if args.instructions:
+        import shutil
+
+        from bench import instructions
+
+        print(flush=True)
+        if shutil.which("valgrind"):
+            instructions.main([])
+        else:
+            print("instructions per request: skipped, valgrind is not installed (apt-get install -y valgrind)")
     if args.study:
         from bench import study
 

@@ -17,8 +17,8 @@ and the differences that show where studyapp's fixed per-request cost goes.
 --keep DIR keeps the callgrind dumps (open one with callgrind_annotate or kcachegrind: the costs
 are C functions of the interpreter and its extensions). --cprofile runs the same windows without
 valgrind under cProfile instead and prints the Python functions with the most own time for each
-window: the breakdown by Python function, with cProfile's overhead on every call, so read it as
-proportions, not absolute times. Needs valgrind (Debian package `valgrind`) for the counts.
+window (--sort own) or the most cumulative time (--sort cum, the default): the breakdown by
+Python function, with cProfile's overhead on every call, so read it as proportions, not times. Needs valgrind (Debian package `valgrind`) for the counts.
 """
 
 from __future__ import annotations
@@ -106,17 +106,18 @@ def instructions(dump: Path) -> int:
     return int(found.group(1))
 
 
-def own_time_top(prof: Path, n: int, lines: int) -> str:
-    out = io.StringIO()
-    stats = pstats.Stats(str(prof), stream=out)
+def profile_top(prof: Path, n: int, lines: int, key: str) -> str:
+    """The functions of a cProfile window with the most own time (key "own") or cumulative time."""
+    stats = pstats.Stats(str(prof), stream=io.StringIO())
     total = stats.total_tt  # type: ignore[attr-defined]
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
-    text = [f"    {'own %':>6} {'own µs/req':>10} {'calls/req':>9}  function"]
-    for (file, line, name), (_, calls, tottime, _, _) in rows[:lines]:
-        where = file.replace(str(study.ROOT) + "/", "")
-        where = re.sub(r".*/site-packages/", "", where)
+    column = 2 if key == "own" else 3
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][column], reverse=True)  # type: ignore[attr-defined]
+    text = [f"    {key + ' %':>6} {key + ' µs/req':>10} {'calls/req':>9}  function"]
+    for (file, line, name), entry in rows[:lines]:
+        where = re.sub(r".*/site-packages/", "", file.replace(str(study.ROOT) + "/", ""))
         text.append(
-            f"    {100 * tottime / total:6.1f} {1e6 * tottime / n:10.1f} {calls / n:9.1f}  {name} ({where}:{line})"
+            f"    {100 * entry[column] / total:6.1f} {1e6 * entry[column] / n:10.1f} {entry[1] / n:9.1f}"
+            f"  {name} ({where}:{line})"
         )
     return "\n".join(text)
 
@@ -145,7 +146,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=40, help="requests in each counted window (default 40)")
     parser.add_argument("--keep", type=Path, help="keep the callgrind dumps (or .prof files) in this folder")
     parser.add_argument("--cprofile", action="store_true", help="cProfile the windows (no valgrind)")
+    parser.add_argument(
+        "--servers", default="studyapp,plain,bare", help="which servers to measure (default studyapp,plain,bare)"
+    )
     parser.add_argument("--lines", type=int, default=25, help="functions shown per window with --cprofile")
+    parser.add_argument(
+        "--sort", choices=("own", "cum"), default="cum", help="--cprofile: by own or cumulative time (default cum)"
+    )
     args = parser.parse_args(argv)
     callgrind = not args.cprofile
     if callgrind and not shutil.which("valgrind"):
@@ -157,12 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.keep:
                 args.keep.mkdir(parents=True, exist_ok=True)
                 folder = args.keep
-            return _run(folder, args.requests, callgrind, args.lines)
+            return _run(folder, args.requests, callgrind, args.lines, args.sort, args.servers.split(","))
     finally:
         study.CLEANUP.run()
 
 
-def _run(folder: Path, n: int, callgrind: bool, lines: int) -> int:
+def _run(folder: Path, n: int, callgrind: bool, lines: int, sort: str, only: Sequence[str]) -> int:
     study.say("sqlite: migrations, content import and 2 users")
     url = f"sqlite:///{folder / 'instructions.sqlite3'}"
     bank, questions, source = study.load_content()
@@ -191,6 +198,7 @@ def _run(folder: Path, n: int, callgrind: bool, lines: int) -> int:
         "plain": server("plain", "bench.app:create_bench_app()", {"STUDYAPP_PLAIN_EXECUTE": "1"}),
         "bare": server("bare", "bench.bare:create_bare_app()", {}),
     }
+    servers = {name: srv for name, srv in servers.items() if name in only}
 
     # The anonymous session of a visitor who has seen a form: it holds a raw CSRF token.
     anonymous = {"cookie": "", "csrf": ""}
@@ -241,7 +249,7 @@ def _run(folder: Path, n: int, callgrind: bool, lines: int) -> int:
         srv.start()
         study.say(f"{name}: up in {time.monotonic() - started:.0f} s")
         try:
-            if name == "studyapp":
+            if name != "bare" and not anonymous["cookie"]:  # an anonymous session, the first card
                 _, headers, html = study.request(srv.port, "GET", "/login")
                 anonymous["cookie"] = study.session_cookie(headers)
                 anonymous["csrf"] = study.input_value(html, "csrf_token") or ""
@@ -278,10 +286,12 @@ def _run(folder: Path, n: int, callgrind: bool, lines: int) -> int:
     if callgrind:
         _report_counts(counts, n, source)
     else:
-        print(f"cProfile inside one gunicorn worker, {n} requests per window (own time, cProfile's overhead included)")
+        print(
+            f"cProfile inside one gunicorn worker, {n} requests per window ({sort} time, cProfile's overhead included)"
+        )
         for (name, kind), prof in profiles.items():
             print(f"  {name}: {kind}")
-            print(own_time_top(prof, n, lines))
+            print(profile_top(prof, n, lines, sort))
     return 0
 
 
