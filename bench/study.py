@@ -1110,11 +1110,13 @@ def print_summary(backend: str, results: list[Result]) -> None:
     gains = paired(ANSWER["prepared"], ANSWER["plain"])
     if gains:
         same_side = min(gains) > 1 or max(gains) < 1
+        cpu = paired(ANSWER["plain"], ANSWER["prepared"], "server_cpu_ms")
+        bare = [r.rps for r in runs(BARE).values()]
         print(
             f"    Prepared / plain execute, same round: {shown(gains)} req/s; "
             + ("every round on the same side of 1" if same_side else "the rounds disagree: within the noise")
-            + f" (the bare card fragment moved {mean_range([r.rps for r in runs(BARE).values()]).split('(')[1]}"
-            " between rounds)"
+            + f" (the bare card fragment's req/s spread over {100 * (max(bare) - min(bare)) / statistics.mean(bare):.0f}%"
+            f" of its mean between rounds); plain / Prepared worker CPU per answer: {shown(cpu)}"
         )
     target = {"sqlite": 0.25, "postgresql": 0.18}[backend]
     p99 = " (target <= 4x)" if backend == "sqlite" else ""
