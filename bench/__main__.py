@@ -1,10 +1,13 @@
-"""`make bench`: content import, re-import, check, glossary search at two bank sizes, and the study bench.
+"""`make bench`: content import, re-import, check, glossary search, instructions per request, the study bench.
 
-Glossary search runs on SQLite's FTS5 index (migration 0005), which the synthetic terms enter
-through the same triggers as imported ones.
+Glossary search runs on SQLite's FTS5 index (its migration), which the synthetic terms enter
+through the same triggers as imported ones. The progress bench (bench/progress.py) times the
+dashboard and card browser for light and heavy learners.
 
-The study bench (bench/study.py: the answer step under load with gunicorn and wrk, about ten
-minutes) runs last; `python -m bench --no-study` skips it.
+Then the instruction counts of bench/instructions.py (studyapp's fixed per-request cost against a
+bare Flask app, under callgrind, about three minutes; skipped with a note without valgrind;
+`--no-instructions` skips it) and last the study bench (bench/study.py: the answer step under
+load with gunicorn and wrk, about twelve minutes; `--no-study` skips it).
 
 Each figure is the median of several runs, printed beside a baseline measured in the same run,
 so ratios stay meaningful on a busy or slower machine. Nothing here is asserted.
@@ -203,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="also run the study bench (python -m bench.study): the answer step under load",
     )
+    parser.add_argument(
+        "--instructions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also count instructions per request under callgrind (python -m bench.instructions)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -211,6 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     from bench import progress
 
     progress.main([])  # the dashboard and card browser, light and heavy learners (a few minutes)
+
+    if args.instructions:
+        import shutil
+
+        from bench import instructions
+
+        print(flush=True)
+        if shutil.which("valgrind"):
+            instructions.main([])
+        else:
+            print("instructions per request: skipped, valgrind is not installed (apt-get install -y valgrind)")
     if args.study:
         from bench import study
 

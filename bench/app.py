@@ -1,8 +1,14 @@
-"""The app that `bench.study` serves with gunicorn: the real studyapp plus one baseline route.
+"""The app that `bench.study` serves with gunicorn: the real studyapp plus two bench-only routes.
 
-The baseline renders the review card fragment (study/_card.html) from constant data: no database,
-no login, the form ignored. It is registered here only, never in studyapp, and answers GET and POST
-so a load run can post to it exactly as it posts an answer.
+- The in-app baseline renders the review card fragment (study/_card.html) from constant data: no
+  database, no login, the form ignored (CSRF-exempt). It answers GET and POST so a load run can
+  post to it exactly as it posts an answer.
+- The empty route returns an empty body after the per-request work every studyapp page does: the
+  session cookie, Flask-Login's user (read once, so a logged-in cookie costs its query and an
+  anonymous one the anonymous user), CSRF validation of a POST, htmx's request wrapper and the
+  end-of-request teardown. Beside bench/bare.py's empty route it shows studyapp's fixed cost.
+
+Both are registered here only, never in studyapp.
 
     DATABASE_URL=... SECRET_KEY=... gunicorn 'bench.app:create_bench_app()'
 """
@@ -15,11 +21,13 @@ from types import SimpleNamespace
 
 from flask import Flask, make_response, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from studyapp import create_app
 from studyapp.extensions import csrf
 
 BASELINE_PATH = "/bench/baseline"
+EMPTY_PATH = "/bench/empty"
 
 # A real-looking flashcard (about the size of the bank's term_to_definition cards).
 _TERM = SimpleNamespace(slug="low-rank-adaptation", label="Low-Rank Adaptation (LoRA)", basis="source")
@@ -70,7 +78,12 @@ def register_baseline(app: Flask) -> None:
         response.headers["HX-Trigger"] = "studied"
         return response
 
+    def empty() -> ResponseReturnValue:
+        current_user.is_authenticated  # noqa: B018  (load the user, as every page and @login_required does)
+        return ""
+
     app.add_url_rule(BASELINE_PATH, "bench_baseline", baseline, methods=["GET", "POST"])
+    app.add_url_rule(EMPTY_PATH, "bench_empty", empty, methods=["GET", "POST"])
 
 
 def create_bench_app() -> Flask:

@@ -10,7 +10,8 @@
 -- day is finished the thread moves on to its next user; when all are finished it falls back to
 -- GET /study (htmx) and counts those requests separately.
 -- mode "get": every request is GET `path` (htmx) with the thread's cookie (the baseline and the
--- read-only pages); "post" is the same as a POST with a constant form body.
+-- read-only pages); "post" is the same as a POST with a constant form body, with the user's
+-- csrf_token first when it has one (the empty routes check it; the card baselines are exempt).
 --
 -- done() prints one line "BENCHSTATS key=value ..." that bench/study.py parses.
 
@@ -59,6 +60,9 @@ function request()
   end
   if mode == "post" then
     stats.gets = stats.gets + 1
+    if u.csrf and u.csrf ~= "" then
+      return wrk.format("POST", path, headers_for(u, true), "csrf_token=" .. enc(u.csrf) .. "&" .. constant_body)
+    end
     return wrk.format("POST", path, headers_for(u, true), constant_body)
   end
   if refresh or u.fields == nil then

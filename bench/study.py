@@ -1,19 +1,25 @@
-"""The answer step under load (issue 4): `python -m bench.study [--quick]`.
+"""The answer step under load, against two baselines (issues 4 and 9): `python -m bench.study [--quick]`.
 
 1. Generates a large database on SQLite (a temp file) and on PostgreSQL (a fresh database
    `studyapp_bench`, dropped afterwards): 1,000 users, one card per flashcard question each (up to
    500), 2,000,000 review-log rows, plus the real content bank.
-2. Serves the real app with gunicorn (4 sync workers, 127.0.0.1) through bench/app.py, which adds a
-   database-free baseline route rendering the same card fragment.
-3. Drives it with wrk (-t16 -c16, bench/study.lua): logged-in users answering cards over htmx,
-   interleaved with baseline runs, then read-only pages; reports req/s, p50/p99, errors, the ratio
-   to the baseline and the workers' peak RSS.
+2. Serves, per backend, three gunicorn servers of the same shape (4 sync workers, 127.0.0.1): the
+   real app through bench/app.py (which adds the in-app baseline, the card fragment from constant
+   data, and an empty route), the same app with STUDYAPP_PLAIN_EXECUTE=1 (the answer step through
+   plain `Connection.execute` instead of studyapp/services/prepared.py), and the bare Flask app of
+   bench/bare.py (the same card fragment and an empty route, none of studyapp's machinery).
+3. Drives them with wrk (-t16 -c16, bench/study.lua) in interleaved rounds (three by default):
+   both card-fragment baselines, the answer step both ways (logged-in users answering cards over
+   htmx, fresh users each run), the empty route on bare Flask and on studyapp (anonymous and
+   logged in); then the read-only pages. Reports req/s, p50/p99, errors, every ratio against both
+   baselines, the run-to-run spread, and the workers' peak RSS.
 4. Times services.study.today in-process at 10,000 vs 500,000 cards in the table, and measures the
    size of the /study page.
 
 Nothing is asserted: the figures are printed in a table, with the CPU time the workers and wrk
 spent per request. BENCH_GUNICORN_CONFIG=bench/gunicorn_profile.py profiles the answer step inside
-the workers (see that file). Needs wrk (Debian package `wrk`; installed
+the workers (see that file); bench/instructions.py counts instructions per request instead, the
+figure to compare on a busy machine. Needs wrk (Debian package `wrk`; installed
 with apt-get when missing and running as root) and, for the PostgreSQL half, a server at
 BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test; loopback only).
 """
@@ -49,6 +55,7 @@ import flask_migrate
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench.app import BASELINE_PATH, EMPTY_PATH
 from studyapp import create_app
 from studyapp.core import content, generation, scheduling
 from studyapp.core.generation import FLASHCARD_KINDS
@@ -78,13 +85,35 @@ class Plan:
     logs: int
     run_s: int  # each baseline and answer-step run
     read_s: int  # each read-only page run
+    empty_s: int  # each empty-route run
+    rounds: int  # how often the baselines, both answer steps and the empty routes are repeated
     scale: tuple[int, int]  # cards in the table for the next-card query
     users_per_thread: int  # users each wrk thread answers as, one after the other
     timed_calls: int = 200
 
 
-FULL = Plan("full", users=1000, logs=2_000_000, run_s=15, read_s=10, scale=(10_000, 500_000), users_per_thread=5)
-QUICK = Plan("quick", users=50, logs=100_000, run_s=5, read_s=4, scale=(10_000, 100_000), users_per_thread=3)
+FULL = Plan(
+    "full",
+    users=1000,
+    logs=2_000_000,
+    run_s=10,
+    read_s=10,
+    empty_s=8,
+    rounds=3,
+    scale=(10_000, 500_000),
+    users_per_thread=3,
+)
+QUICK = Plan(
+    "quick",
+    users=120,
+    logs=100_000,
+    run_s=4,
+    read_s=3,
+    empty_s=3,
+    rounds=3,
+    scale=(10_000, 100_000),
+    users_per_thread=1,
+)
 
 
 def say(message: str) -> None:
@@ -124,35 +153,64 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 class Server:
-    """gunicorn with 4 sync workers serving bench.app on 127.0.0.1:port, in its own process group."""
+    """gunicorn serving `app` on 127.0.0.1:port (4 sync workers by default), in its own process group.
 
-    def __init__(self, name: str, database_url: str, folder: Path) -> None:
+    `wrapper` is a command to run gunicorn under (valgrind, for bench/instructions.py); `env` adds
+    to the environment (STUDYAPP_PLAIN_EXECUTE=1 for the plain-execute server).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        database_url: str,
+        folder: Path,
+        *,
+        app: str = "bench.app:create_bench_app()",
+        workers: int = WORKERS,
+        env: dict[str, str] | None = None,
+        wrapper: Sequence[str] = (),
+        config: str | None = None,
+        start_s: float = 60,
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.log_path = folder / f"gunicorn-{name}.log"
         self.database_url = database_url
+        self.app = app
+        self.workers = workers
+        self.env = env or {}
+        self.wrapper = list(wrapper)
+        self.config = config if config is not None else os.environ.get("BENCH_GUNICORN_CONFIG")
+        self.start_s = start_s
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": "bench", "STUDYAPP_ENV": "development"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": "bench",
+            "STUDYAPP_ENV": "development",
+            **self.env,
+        }
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
+                *self.wrapper,
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "--workers",
-                str(WORKERS),
+                str(self.workers),
                 "--worker-class",
                 "sync",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--timeout",
-                "120",
+                "120" if not self.wrapper else "900",
                 "--graceful-timeout",
-                "5",
-                *(["-c", os.environ["BENCH_GUNICORN_CONFIG"]] if os.environ.get("BENCH_GUNICORN_CONFIG") else []),
-                "bench.app:create_bench_app()",
+                "5" if not self.wrapper else "120",
+                *(["-c", self.config] if self.config else []),
+                self.app,
             ],
             cwd=ROOT,
             env=env,
@@ -162,18 +220,18 @@ class Server:
         )
         log.close()
         CLEANUP.add(f"server-{self.name}", self.stop)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.start_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early; see {self.log_path}:\n{self.log_path.read_text()[-2000:]}")
             try:
                 status, _, _ = request(self.port, "GET", "/bench/baseline")
-                if status == 200 and len(self.worker_pids()) == WORKERS:
+                if status == 200 and len(self.worker_pids()) == self.workers:
                     return
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+        raise RuntimeError(f"gunicorn did not answer within {self.start_s:.0f} s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
@@ -208,7 +266,7 @@ class Server:
             return
         process.send_signal(signal.SIGTERM)  # gunicorn: graceful stop of master and workers
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=15 if not self.wrapper else 180)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the group this bench created for this server
             process.wait(timeout=5)
@@ -742,7 +800,10 @@ class Result:
     server_cpu_ms: float  # CPU time of the gunicorn workers per request
     wrk_cpu_ms: float  # CPU time of the load generator per request
     other_cpu_ms: float  # the rest of the machine's busy CPU time per request (the PostgreSQL server)
-    ratio: float | None = None
+    ratio_bare: float = math.nan  # req/s over that of the bare card-fragment run of the same round
+    ratio_app: float = math.nan  # req/s over that of the in-app card-fragment run of the same round
+    p99_ratio: float = math.nan  # p99 over the p99 of that bare card-fragment run
+    round: int = 0  # which round of the load phase (its baselines are the round's first two runs)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -837,88 +898,155 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 class Roles:
     """Which generated users do what in a load phase (answering users are never reused)."""
 
-    answering: list[list[int]]  # per wrk thread
-    reading: list[int]  # one per wrk thread, for GET /study
+    answering: dict[tuple[str, int], list[list[int]]]  # (mode, round) -> per wrk thread
+    reading: list[int]  # one per wrk thread, for GET /study and the logged-in empty route
     page: int  # for the page size
 
     @classmethod
     def of(cls, plan: Plan, users: int) -> Roles:
-        per_thread = max(1, min(plan.users_per_thread, (users - 2) // THREADS))
-        answering = [[t * per_thread + k + 1 for k in range(per_thread)] for t in range(THREADS)]
-        first_reader = THREADS * per_thread + 1
-        reading = [(first_reader + t - 1) % (users - 1) + 1 for t in range(THREADS)]
-        return cls(answering=answering, reading=reading, page=users - 1)
+        runs = len(ANSWER_MODES) * plan.rounds
+        per_thread = max(1, min(plan.users_per_thread, (users - THREADS - 1) // (THREADS * runs)))
+        answering: dict[tuple[str, int], list[list[int]]] = {}
+        next_user = 1
+        for r in range(plan.rounds):
+            for mode in ANSWER_MODES:
+                answering[(mode, r)] = [
+                    [next_user + t * per_thread + k for k in range(per_thread)] for t in range(THREADS)
+                ]
+                next_user += THREADS * per_thread
+        reading = [(next_user + t - 1) % (users - 1) + 1 for t in range(THREADS)]
+        return cls(answering=answering, reading=reading, page=users)
+
+
+# The answer step runs on two servers of the same code and database: through Prepared, and with
+# STUDYAPP_PLAIN_EXECUTE=1 through plain Connection.execute (studyapp/services/prepared.py).
+ANSWER_MODES = ("prepared", "plain")
+BARE = "bare card fragment"
+IN_APP = "in-app card fragment"
+EMPTY_BARE = "empty route, bare Flask"
+EMPTY_ANON = "empty route, studyapp, anonymous"
+EMPTY_USER = "empty route, studyapp, logged in"
+ANSWER = {"prepared": "answer step, Prepared", "plain": "answer step, plain execute"}
+GLOSSARY = "GET /glossary?q=model (htmx)"
+READ = "GET /study (htmx)"
 
 
 def load_phase(backend: str, url: str, plan: Plan, users: int, folder: Path) -> tuple[list[Result], dict[str, Any]]:
+    """Interleaved wrk runs against three gunicorn servers on one database, all up at once:
+    studyapp (bench/app.py), the same with plain execute, and the bare Flask app (bench/bare.py)."""
     roles = Roles.of(plan, users)
-    server = Server(backend, url, folder)
-    say(f"{backend}: starting gunicorn ({WORKERS} sync workers) on 127.0.0.1:{server.port}")
-    server.start()
+    servers = {
+        "studyapp": Server(backend, url, folder),
+        "plain": Server(f"{backend}-plain", url, folder, env={"STUDYAPP_PLAIN_EXECUTE": "1"}),
+        "bare": Server(f"{backend}-bare", url, folder, app="bench.bare:create_bare_app()"),
+    }
     try:
-        _, headers, _ = request(server.port, "GET", "/bench/baseline")
-        anon = session_cookie(headers)  # an anonymous session holding a CSRF token, as a logged-in one does
-        ids = [u for thread in roles.answering for u in thread] + roles.reading + [roles.page]
-        say(f"{backend}: logging in {len(set(ids))} users")
+        for name, server in servers.items():
+            say(f"{backend}: starting gunicorn {name} ({WORKERS} sync workers) on 127.0.0.1:{server.port}")
+            server.start()
+        app = servers["studyapp"]
+        # An anonymous session holding a CSRF token (a visitor who has seen a form), and the token.
+        _, headers, login_page = request(app.port, "GET", "/login")
+        anon, anon_csrf = session_cookie(headers), input_value(login_page, "csrf_token") or ""
+        answering = [u for runs in roles.answering.values() for thread in runs for u in thread]
+        ids = sorted(set(answering + roles.reading + [roles.page]))
+        say(f"{backend}: logging in {len(ids)} users")
         start = time.perf_counter()
-        sessions = log_in_all(server.port, sorted(set(ids)))
+        sessions = log_in_all(app.port, ids)
         login_s = time.perf_counter() - start
         page = sessions[roles.page]
-        _, _, full_page = request(server.port, "GET", "/study", {"Cookie": page.cookie})
-        _, _, fragment = request(server.port, "GET", "/study", {"Cookie": page.cookie, "HX-Request": "true"})
-        info = {
+        _, _, full_page = request(app.port, "GET", "/study", {"Cookie": page.cookie})
+        _, _, fragment = request(app.port, "GET", "/study", {"Cookie": page.cookie, "HX-Request": "true"})
+        info: dict[str, Any] = {
             "login_s": login_s,
-            "logins": len(set(ids)),
+            "logins": len(ids),
             "page_bytes": len(full_page.encode()),
             "fragment_bytes": len(fragment.encode()),
-            "answering_users": sum(len(t) for t in roles.answering),
+            "answering_users": len(answering) // (len(ANSWER_MODES) * plan.rounds),
             "without_card": sum(1 for u in ids if sessions[u].fields is None),
         }
 
         def data(name: str, mode: str, path: str, threads: Sequence[Sequence[str]]) -> Path:
             return write_script_data(folder / f"{backend}-{name}.lua", mode, path, threads)
 
-        baseline = data("baseline", "post", "/bench/baseline", [[lua_user(anon)]] * THREADS)
-        answering = data(
-            "answer",
-            "answer",
-            "/study/answer",
-            [[lua_user(sessions[u].cookie, sessions[u].csrf, sessions[u].fields) for u in t] for t in roles.answering],
+        card = data("card", "post", BASELINE_PATH, [[lua_user(anon)]] * THREADS)
+        empty_anon = data("empty-anon", "post", EMPTY_PATH, [[lua_user(anon, anon_csrf)]] * THREADS)
+        empty_user = data(
+            "empty-user",
+            "post",
+            EMPTY_PATH,
+            [[lua_user(sessions[u].cookie, sessions[u].csrf)] for u in roles.reading],
         )
         glossary = data("glossary", "get", "/glossary?q=model", [[lua_user(anon)]] * THREADS)
         reading = data("read", "get", "/study", [[lua_user(sessions[u].cookie)] for u in roles.reading])
 
+        def answers(mode: str, r: int) -> Path:
+            threads = [
+                [lua_user(sessions[u].cookie, sessions[u].csrf, sessions[u].fields) for u in t]
+                for t in roles.answering[(mode, r)]
+            ]
+            return data(f"answer-{mode}-{r}", "answer", "/study/answer", threads)
+
         say(f"{backend}: warming up")
-        for warm in (baseline, glossary, reading):
+        for server, warm in (
+            (servers["bare"], card),
+            (servers["bare"], empty_anon),
+            (app, card),
+            (app, empty_anon),
+            (app, empty_user),
+            (app, glossary),
+            (app, reading),
+            (servers["plain"], reading),
+        ):
             run_wrk(server, backend, "warm-up", warm, 2)
 
-        results = []
-        steps = [
-            ("baseline 1 (card fragment, no DB)", baseline, plan.run_s),
-            ("answer step (POST /study/answer)", answering, plan.run_s),
-            ("baseline 2", baseline, plan.run_s),
-            ("GET /glossary?q=model (htmx)", glossary, plan.read_s),
-            ("GET /study (htmx)", reading, plan.read_s),
-            ("baseline 3", baseline, plan.run_s),
+        steps: list[tuple[str, Server, Path, int]] = []
+        for r in range(plan.rounds):
+            # Each round alternates which answer mode goes first, so neither always follows a baseline.
+            modes = ANSWER_MODES if r % 2 == 0 else ANSWER_MODES[::-1]
+            steps += [
+                (BARE, servers["bare"], card, plan.run_s),
+                (IN_APP, app, card, plan.run_s),
+                *(
+                    (ANSWER[m], servers["studyapp" if m == "prepared" else "plain"], answers(m, r), plan.run_s)
+                    for m in modes
+                ),
+                (EMPTY_BARE, servers["bare"], empty_anon, plan.empty_s),
+                (EMPTY_ANON, app, empty_anon, plan.empty_s),
+                (EMPTY_USER, app, empty_user, plan.empty_s),
+            ]
+        steps += [
+            (BARE, servers["bare"], card, plan.run_s),
+            (IN_APP, app, card, plan.run_s),
+            (GLOSSARY, app, glossary, plan.read_s),
+            (READ, app, reading, plan.read_s),
         ]
-        for label, script, seconds in steps:
-            say(f"{backend}: {label}, {seconds} s")
-            results.append(
-                run_wrk(server, backend, label, script, seconds, folder / f"wrk-{backend}-{len(results)}.txt")
-            )
-        b1, answer, b2, gloss, read, b3 = results
-        answer.ratio = answer.rps / statistics.mean([b1.rps, b2.rps])
-        for r in (gloss, read):
-            r.ratio = r.rps / statistics.mean([b2.rps, b3.rps])
-        server.stop()
-        info["server_errors"] = server.problems()
+        results = []
+        for i, (label, server, script, seconds) in enumerate(steps):
+            say(f"{backend}: {label}, {seconds} s ({i + 1}/{len(steps)})")
+            result = run_wrk(server, backend, label, script, seconds, folder / f"wrk-{backend}-{i}.txt")
+            result.round = len([r for r in results if r.label == BARE]) - (label != BARE)
+            results.append(result)
+        # Ratios against the baselines of the same round (the read-only pages: the pair after them),
+        # so a machine that gets busier or quieter between rounds moves both sides of a ratio.
+        bare = {r.round: r for r in results if r.label == BARE}
+        in_app = {r.round: r for r in results if r.label == IN_APP}
+        for r in results:
+            r.ratio_bare, r.ratio_app = r.rps / bare[r.round].rps, r.rps / in_app[r.round].rps
+            r.p99_ratio = r.p99_ms / bare[r.round].p99_ms
+        info["server_errors"] = {name: server.problems() for name, server in servers.items()}
         return results, info
     except Exception as error:
-        server.stop()
-        tail = "\n".join(server.log_path.read_text(errors="replace").splitlines()[-40:])
-        raise RuntimeError(f"{backend} load phase failed: {error}\n--- end of the gunicorn log ---\n{tail}") from error
+        tails = []
+        for server in servers.values():
+            server.stop()
+            if server.log_path.exists():
+                tail = "\n".join(server.log_path.read_text(errors="replace").splitlines()[-20:])
+                tails.append(f"--- end of {server.log_path.name} ---\n{tail}")
+        raise RuntimeError(f"{backend} load phase failed: {error}\n" + "\n".join(tails)) from error
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
 
 
 # --- the report ---------------------------------------------------------------------------------------
@@ -926,18 +1054,78 @@ def load_phase(backend: str, url: str, plan: Plan, users: int, folder: Path) -> 
 
 def print_results(results: list[Result]) -> None:
     header = (
-        f"  {'backend':<10} {'run':<35} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'(409)':>6} {'ratio':>6} {'RSS MiB max/worker':>19} {'(sum)':>7} {'CPU ms/req app':>15} {'wrk':>5} {'other':>6}"
+        f"  {'backend':<10} {'run':<34} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'(409)':>5}"
+        f" {'x bare':>6} {'x app':>6} {'p99 x bare':>10} {'RSS MiB/worker':>14} {'CPU ms/req app':>14} {'wrk':>5} {'other':>6}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for r in results:
-        ratio = f"{r.ratio:6.2f}" if r.ratio is not None else f"{'':6}"
         print(
-            f"  {r.backend:<10} {r.label:<35} {r.rps:8.1f} {r.p50_ms:8.1f} {r.p99_ms:8.1f} "
-            f"{r.errors:7d} {r.conflicts:6d} {ratio} {r.rss_worker_mib:19.0f} {r.rss_total_mib:7.0f}"
-            f" {r.server_cpu_ms:15.2f} {r.wrk_cpu_ms:5.2f} {r.other_cpu_ms:6.2f}"
+            f"  {r.backend:<10} {r.label:<34} {r.rps:7.1f} {r.p50_ms:7.1f} {r.p99_ms:7.1f} {r.errors:6d} {r.conflicts:5d}"
+            f" {r.ratio_bare:6.2f} {r.ratio_app:6.2f} {r.p99_ratio:10.2f} {r.rss_worker_mib:14.0f}"
+            f" {r.server_cpu_ms:14.2f} {r.wrk_cpu_ms:5.2f} {r.other_cpu_ms:6.2f}"
         )
+
+
+def mean_range(values: Sequence[float]) -> str:
+    """mean (min-max, spread as % of the mean)."""
+    mean = statistics.mean(values)
+    return f"{mean:7.1f} ({min(values):.1f}-{max(values):.1f}, {100 * (max(values) - min(values)) / mean:4.1f}%)"
+
+
+def print_summary(backend: str, results: list[Result]) -> None:
+    """The figures the issue asks for, from the runs above: per-round ratios as mean (min-max)."""
+    mine = [r for r in results if r.backend == backend]
+    if not any(r.label == BARE for r in mine):
+        return
+
+    def runs(label: str) -> dict[int, Result]:
+        return {r.round: r for r in mine if r.label == label}
+
+    def paired(top: str, bottom: str, field: str = "rps") -> list[float]:
+        """getattr(top) / getattr(bottom) for each round that has both runs."""
+        a, b = runs(top), runs(bottom)
+        return [getattr(a[i], field) / getattr(b[i], field) for i in sorted(a) if i in b]
+
+    def shown(values: Sequence[float]) -> str:
+        return f"{statistics.mean(values):.2f}x ({min(values):.2f}-{max(values):.2f})" if values else "n/a"
+
+    rounds = len(runs(EMPTY_BARE))
+    print(f"  {backend}: ratios per round, as mean (min-max) over {rounds} rounds")
+    for label in (BARE, IN_APP, EMPTY_BARE, EMPTY_ANON, EMPTY_USER, *ANSWER.values()):
+        if runs(label):
+            print(f"    {label:<34} {mean_range([r.rps for r in runs(label).values()])} req/s")
+    print(f"    in-app card fragment / bare card fragment: {shown(paired(IN_APP, BARE))} req/s")
+    for label in (EMPTY_ANON, EMPTY_USER):
+        print(
+            f"    cost of the {label.split(', ', 2)[2]} studyapp empty route / bare empty route:"
+            f" {shown(paired(EMPTY_BARE, label))} by req/s, {shown(paired(label, EMPTY_BARE, 'server_cpu_ms'))}"
+            " by worker CPU per request (target <= 1.3x)"
+        )
+    for label in ANSWER.values():
+        print(
+            f"    {label}: {shown(paired(label, BARE))} bare, {shown(paired(label, IN_APP))} in-app;"
+            f" p99 {shown(paired(label, BARE, 'p99_ms'))} bare's p99"
+        )
+    gains = paired(ANSWER["prepared"], ANSWER["plain"])
+    if gains:
+        same_side = min(gains) > 1 or max(gains) < 1
+        cpu = paired(ANSWER["plain"], ANSWER["prepared"], "server_cpu_ms")
+        bare = [r.rps for r in runs(BARE).values()]
+        print(
+            f"    Prepared / plain execute, same round: {shown(gains)} req/s; "
+            + ("every round on the same side of 1" if same_side else "the rounds disagree: within the noise")
+            + f" (the bare card fragment's req/s spread over {100 * (max(bare) - min(bare)) / statistics.mean(bare):.0f}%"
+            f" of its mean between rounds); plain / Prepared worker CPU per answer: {shown(cpu)}"
+        )
+    target = {"sqlite": 0.25, "postgresql": 0.18}[backend]
+    p99 = " (target <= 4x)" if backend == "sqlite" else ""
+    print(
+        f"    targets: answer step (Prepared) {shown(paired(ANSWER['prepared'], BARE))} bare (>= {target}x),"
+        f" p99 {shown(paired(ANSWER['prepared'], BARE, 'p99_ms'))} bare's{p99};"
+        + "".join(f" {label.split(' (')[0]} {shown(paired(label, BARE))} (>= 0.35x);" for label in (GLOSSARY, READ))
+        + f" errors {sum(r.errors for r in mine)} (0)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1063,18 +1251,22 @@ def _run(plan: Plan, folder: Path, *, use_postgres: bool, started: float) -> int
             f"/study page ({backend}): full page {info['page_bytes']:,} bytes, htmx fragment {info['fragment_bytes']:,} bytes;"
             f" {info['logins']} logins in {info['login_s']:.1f} s"
         )
-        errors = info["server_errors"]
-        print(
-            f"  {backend} server log: {len(errors)} error line(s)" + (f", first: {errors[0].strip()}" if errors else "")
-        )
+        for name, errors in info["server_errors"].items():
+            print(
+                f"  {backend} {name} server log: {len(errors)} error line(s)"
+                + (f", first: {errors[0].strip()}" if errors else "")
+            )
     if results:
         print(
-            f"load: wrk -t{THREADS} -c{THREADS} (one connection per thread), gunicorn {WORKERS} sync workers, "
-            f"{plan.run_s} s per baseline/answer run, {plan.read_s} s per read-only run"
-            + (" (shortened from 15 s)" if plan.run_s < 15 else "")
+            f"load: wrk -t{THREADS} -c{THREADS} (one connection per thread), gunicorn {WORKERS} sync workers per server;"
+            f" {plan.rounds} interleaved rounds of {plan.run_s} s per card-fragment/answer run and {plan.empty_s} s per"
+            f" empty-route run, then a last pair of card-fragment runs and {plan.read_s} s per read-only page"
         )
         print_results(results)
-        print("  ratio: req/s over the mean of the baseline runs before and after it (same server, same run).")
+        print(
+            "  x bare / x app: req/s over that of the bare / in-app card-fragment run of the same round (the"
+            " two runs that open it); p99 x bare: p99 over that bare run's p99."
+        )
         print(
             "  CPU ms/req: CPU time the gunicorn workers (app), wrk and everything else on the machine (other:"
             " the PostgreSQL server, for its runs) used during the run, per request served."
@@ -1084,10 +1276,13 @@ def _run(plan: Plan, folder: Path, *, use_postgres: bool, started: float) -> int
             if r.label.startswith("answer"):
                 s = r.stats
                 print(
-                    f"  {r.backend} answer run: {s.get('answers', 0):,} answers sent, {s.get('gets', 0):,} GET /study "
+                    f"  {r.backend} {r.label}: {s.get('answers', 0):,} answers sent, {s.get('gets', 0):,} GET /study "
                     f"fallbacks, {infos[r.backend]['answering_users']} users, {s.get('switched', 0)} switches to "
                     f"the next user after a finished day, {s.get('exhausted_threads', 0)} threads ran out of cards"
                 )
+        print("summary (wall-clock figures on a shared machine are indicative; ratios are within one run):")
+        for backend in infos:
+            print_summary(backend, results)
     print(f"total time {time.perf_counter() - started:.0f} s")
     return 0
 

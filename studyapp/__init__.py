@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from studyapp import config, database, responses, web
 from studyapp.core.generation import KIND_LABELS
 from studyapp.core.scheduling import Rating, format_interval
-from studyapp.extensions import csrf, db, htmx, login_manager, migrate
+from studyapp.extensions import CookieSessions, csrf, db, htmx, login_manager, migrate
 from studyapp.services import accounts
 
 
@@ -26,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_mapping(config.load(app.instance_path, overrides))
+    app.session_interface = CookieSessions()
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]

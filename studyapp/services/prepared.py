@@ -17,10 +17,17 @@ disconnect invalidation do not run for these statements (a dropped PostgreSQL co
 to the pool's reset and pre-ping), execution options are ignored, and it reads compiler attributes
 outside SQLAlchemy's documented API, which tests/services/test_prepared.py pins so that a minor
 upgrade fails loudly. A ruff rule (TID251) keeps it to the hot-path query modules.
+
+For the benchmark only: with STUDYAPP_PLAIN_EXECUTE=1 in the environment when this module is
+imported, every Prepared statement runs through plain `Connection.execute` instead (the statement
+built once per dialect, SQLAlchemy's own compiled cache and Row objects), so `bench.study` can
+serve the same code both ways side by side and show what the prepared path saves. Nothing else
+sets it.
 """
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +39,9 @@ from sqlalchemy.sql.expression import Delete, Insert, Select, Update
 
 Statement = Select[*tuple[Any, ...]] | Insert | Update | Delete
 Processor = Callable[[Any], Any]
+
+# Read once: the bench's switch to plain `Connection.execute` (see the module docstring).
+PLAIN_EXECUTE = os.environ.get("STUDYAPP_PLAIN_EXECUTE", "") == "1"
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class Prepared:
         self._statement = statement
         self._columns = list(columns)
         self._compiled: dict[str, _Compiled] = {}
+        self._built: dict[str, Statement] = {}  # for PLAIN_EXECUTE: the statement of each dialect
         # Result processors depend on the column types the driver reports: made at the first fetch.
         self._results: dict[str, tuple[Processor | None, ...]] = {}
 
@@ -97,8 +108,20 @@ class Prepared:
             )
         return result
 
+    def _plain(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        name = connection.dialect.name
+        statement = self._built.get(name)
+        if statement is None:
+            built = self._statement
+            statement = self._built[name] = (
+                built if isinstance(built, Select | Insert | Update | Delete) else built(name)
+            )
+        return connection.execute(statement, dict(params))
+
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first row (a named tuple), or None."""
+        if PLAIN_EXECUTE:
+            return self._plain(connection, params).first()
         prepared, cursor = self._execute(connection, params)
         try:
             raw = cursor.fetchone()
@@ -111,6 +134,8 @@ class Prepared:
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row (named tuples)."""
+        if PLAIN_EXECUTE:
+            return list(self._plain(connection, params).all())
         prepared, cursor = self._execute(connection, params)
         try:
             raws = cursor.fetchall()
@@ -124,11 +149,15 @@ class Prepared:
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""
+        if PLAIN_EXECUTE:
+            return self._plain(connection, params).scalar()
         row = self.first(connection, params)
         return None if row is None else row[0]
 
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
+        if PLAIN_EXECUTE:
+            return int(self._plain(connection, params).rowcount)
         _, cursor = self._execute(connection, params)
         try:
             return int(cursor.rowcount)
