@@ -183,7 +183,9 @@ def test_pages_scripts_and_styles_are_compressed_when_big_enough(client: FlaskCl
         assert response.headers.get("Content-Encoding") == "gzip", url
         body = response.get_data()
         assert len(body) < len(plain) / 3
-        assert gzip.decompress(body) == plain
+        # the CSRF token is signed with the time in seconds, so two pages may differ there only
+        token = re.compile(rb'name="csrf-token" content="[^"]+"')
+        assert token.sub(b"", gzip.decompress(body)) == token.sub(b"", plain)
 
 
 def test_tiny_responses_are_not_compressed(client: FlaskClient) -> None:
