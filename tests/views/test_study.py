@@ -266,3 +266,11 @@ def test_a_topic_session_keeps_its_topic_and_an_unknown_topic_is_a_404(learner: 
     assert "Studying <strong>" in page, page
     assert "topic=zone:green" in page
     assert learner.get("/study?topic=zone:orange").status_code == 404
+
+
+def test_zone_and_article_pages_offer_a_topic_session(learner: FlaskClient) -> None:
+    glossary = learner.get("/glossary").get_data(as_text=True)
+    assert "/study?topic=zone:blue" in glossary
+    article = learner.get("/articles/lora-and-qlora").get_data(as_text=True)
+    assert "/study?topic=article:lora-and-qlora" in article
+    assert learner.get("/study?topic=article:lora-and-qlora").status_code == 200
