@@ -21,7 +21,7 @@ from studyapp import web
 from studyapp.core import stats
 from studyapp.extensions import db
 from studyapp.progress.forms import BrowseForm, CardActionForm, ExportForm
-from studyapp.services import accounts, progress
+from studyapp.services import accounts, progress, quiz
 from studyapp.services.progress import EXPORT_TABLES
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
@@ -46,7 +46,15 @@ def _learner() -> accounts.SessionUser:
 @login_required
 def dashboard() -> ResponseReturnValue:
     board = progress.dashboard(db.session(), _learner(), _now())
-    return web.render("progress/dashboard.html", "progress/dashboard.html", board=board, columns=EXPORT_TABLES)
+    attempts, accuracy = quiz.history(db.session(), _learner().id)
+    return web.render(
+        "progress/dashboard.html",
+        "progress/dashboard.html",
+        board=board,
+        columns=EXPORT_TABLES,
+        quiz_attempts=[row.attempt for row in attempts if row.attempt.finished_at][:20],
+        quiz_accuracy=accuracy,
+    )
 
 
 def _filters(form: BrowseForm) -> dict[str, str]:

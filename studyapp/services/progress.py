@@ -58,6 +58,7 @@ from studyapp.models import (
     Card,
     KeyPoint,
     Question,
+    QuizAttempt,
     ReviewDay,
     ReviewLog,
     ReviewTopicDay,
@@ -905,7 +906,7 @@ CARD_COLUMNS = (
     "introduced_at",
     "last_review",
 )
-QUIZ_COLUMNS: tuple[str, ...] = ("attempt_id", "started_at", "finished_at", "zone", "article", "score", "questions")
+QUIZ_COLUMNS: tuple[str, ...] = ("attempt_id", "started_at", "finished_at", "mode", "topics", "score", "questions")
 EXPORT_TABLES = {"reviews": REVIEW_COLUMNS, "cards": CARD_COLUMNS, "quizzes": QUIZ_COLUMNS}
 _BATCH = 1000
 
@@ -1014,8 +1015,31 @@ def card_records(session: Session, learner: Learner) -> Iterator[dict[str, Any]]
 
 
 def quiz_records(session: Session, learner: Learner) -> Iterator[dict[str, Any]]:
-    """Quiz attempts: the quiz is not built yet, so there are none (the columns are reserved)."""
-    return iter(())
+    """The learner's quiz attempts, oldest first, fetched in batches."""
+    result = session.execute(
+        select(
+            QuizAttempt.id,
+            QuizAttempt.started_at,
+            QuizAttempt.finished_at,
+            QuizAttempt.mode,
+            QuizAttempt.topics,
+            QuizAttempt.score,
+            QuizAttempt.total,
+        )
+        .where(QuizAttempt.user_id == learner.id)
+        .order_by(QuizAttempt.started_at, QuizAttempt.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    for r in result:
+        yield {
+            "attempt_id": r.id,
+            "started_at": _iso(r.started_at),
+            "finished_at": _iso(r.finished_at),
+            "mode": r.mode,
+            "topics": " ".join(r.topics),
+            "score": r.score,
+            "questions": r.total,
+        }
 
 
 _RECORDS = {"reviews": review_records, "cards": card_records, "quizzes": quiz_records}

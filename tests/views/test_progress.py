@@ -63,7 +63,7 @@ def test_a_new_learner_gets_a_friendly_empty_dashboard(learner: tuple[FlaskClien
     web, _ = learner
     html = web.get("/progress").get_data(as_text=True)
     assert 'id="progress-empty"' in html and "Study now" in html
-    assert 'id="quiz-progress"' in html and "Not available yet" in html
+    assert 'id="quiz-progress"' in html and "No finished quizzes yet" in html
     assert "heatmap-svg" not in html
 
 
@@ -186,3 +186,27 @@ def test_a_term_page_shows_the_signed_in_learners_card(learner: tuple[FlaskClien
     assert 'id="my-cards"' in html and "<polyline" in html and "Review history (1)" in html
     anonymous = content_app.test_client().get(f"/glossary/{question.term.slug}").get_data(as_text=True)
     assert 'id="my-cards"' not in anonymous
+
+
+def test_the_dashboard_and_export_show_the_learners_quizzes(content_app: Flask) -> None:
+    import re as _re
+    import uuid as _uuid
+
+    from tests.views.test_auth import register as _register
+    from tests.views.test_quiz import start as _start
+
+    client = content_app.test_client()
+    assert _register(client, username=f"quizboard-{_uuid.uuid4().hex[:10]}").status_code == 302
+    url = _start(client, formats="true_false")
+    attempt_id = url.rsplit("/", 1)[1]
+    for _ in range(5):
+        page = client.get(url).get_data(as_text=True)
+        item = _re.search(r'name="item_id" value="(\d+)"', page)
+        if item is None:
+            break
+        token = _re.search(r'name="csrf-token" content="([^"]+)"', page)[1]  # type: ignore[index]
+        client.post(url + "/answer", data={"csrf_token": token, "item_id": item[1], "response": "True"})
+    board = client.get("/progress").get_data(as_text=True)
+    assert f"/quiz/{attempt_id}/results" in board and "Quiz accuracy per zone and article" in board
+    exported = client.get("/progress/export.csv?table=quizzes", buffered=True).get_data(as_text=True).splitlines()
+    assert exported[0].startswith("attempt_id,") and exported[1].startswith(f"{attempt_id},")
