@@ -477,9 +477,9 @@ _UPDATE_CARD = Prepared(
 _BURY_SIBLINGS = Prepared(
     update(CARDS)
     .where(
-        CARDS.c.user_id == bindparam("user_id"),
+        CARDS.c.user_id == bindparam("owner_id"),
         CARDS.c.question_id.in_(
-            select(SIBLINGS.c.sibling_id).where(SIBLINGS.c.question_id == bindparam("question_id"))
+            select(SIBLINGS.c.sibling_id).where(SIBLINGS.c.question_id == bindparam("answered_question"))
         ),
         CARDS.c.due < bindparam("day_end"),
         CARDS.c.suspended.is_(False),
@@ -540,7 +540,8 @@ def update_card(
 
 def bury_siblings(connection: Connection, user_id: int, question_id: int, day_end: datetime) -> list[int]:
     """Bury the learner's cards that are siblings of this question until `day_end`; their ids."""
-    rows = _BURY_SIBLINGS.all(connection, {"user_id": user_id, "question_id": question_id, "day_end": day_end})
+    # (parameter names differ from the card's column names: an UPDATE reserves those for its SET clause)
+    rows = _BURY_SIBLINGS.all(connection, {"owner_id": user_id, "answered_question": question_id, "day_end": day_end})
     return [row[0] for row in rows]
 
 
