@@ -67,6 +67,8 @@ def fake_today() -> SimpleNamespace:
         counts=SimpleNamespace(new=12, learning=3, review=41),
         summary=None,
         has_history=True,
+        can_undo=True,
+        topic=None,
     )
 
 

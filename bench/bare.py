@@ -20,6 +20,8 @@ from flask.typing import ResponseReturnValue
 
 from bench.app import BASELINE_PATH, EMPTY_PATH, fake_today
 from studyapp import config
+from studyapp.core.generation import KIND_LABELS
+from studyapp.core.scheduling import Rating
 
 # Flask-WTF's signed token for a 40-hex-character raw token is 91 characters long.
 _CSRF_TOKEN = "I" * 91
@@ -34,6 +36,9 @@ _LINKED = {
     "glossary.article": "/articles/<slug>",
     "glossary.index": "/glossary",
     "auth.settings": "/settings",
+    "glossary.articles": "/articles",
+    "study.review": "/study",
+    "study.more": "/study/more",
 }
 
 
@@ -44,6 +49,8 @@ def _nothing(**_: object) -> ResponseReturnValue:
 def create_bare_app() -> Flask:
     app = Flask(__name__, template_folder=str(config.PROJECT_ROOT / "templates"), static_folder=None)
     app.jinja_env.globals["csrf_token"] = lambda: _CSRF_TOKEN
+    # The domain labels studyapp's templates read (constants, as studyapp registers them).
+    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, RATINGS=tuple(Rating))
     for endpoint, rule in _LINKED.items():
         app.add_url_rule(rule, endpoint, _nothing, methods=["GET", "POST"])
 

@@ -39,7 +39,7 @@ from studyapp.models import (
     Term,
     Zone,
 )
-from studyapp.services import progress
+from studyapp.services import progress, study
 from studyapp.services.transaction import writing
 
 
@@ -478,19 +478,7 @@ def _count_as_evidence(session: Session, owner: Owner, question: Question, corre
     ).all()
     rating = rules.evidence_rating(question.kind, correct)
     for card in cards:
-        before = review.CardSnapshot(
-            state=card.state,
-            step=card.step,
-            stability=card.stability,
-            difficulty=card.difficulty,
-            due=card.due,
-            last_review=card.last_review,
-            reps=card.reps,
-            lapses=card.lapses,
-            suspended=card.suspended,
-            leech=card.leech,
-            buried_until=card.buried_until,
-        )
+        before = study.snapshot_of(card)
         applied = review.apply_rating(
             before,
             rating,

@@ -401,7 +401,8 @@ def undo(session: Session, learner: Learner, now: datetime) -> bool:
     return True
 
 
-def _snapshot(card: Card) -> CardSnapshot:
+def snapshot_of(card: Card) -> CardSnapshot:
+    """A loaded card's state as the value the answer rules take."""
     return CardSnapshot(
         state=card.state,
         step=card.step,
@@ -426,7 +427,7 @@ def _change_card(
     """
     with writing(session):
         card = session.scalars(select(Card).where(Card.user_id == learner.id, Card.question_id == question_id)).first()
-        before = None if card is None else _snapshot(card)
+        before = None if card is None else snapshot_of(card)
         if card is None:
             question = session.get(Question, question_id)
             if question is None or question.kind not in FLASHCARD_KINDS or question.retired_at is not None:
