@@ -468,6 +468,7 @@ def user_rows(n: int, password_hash: str, now: datetime) -> Iterator[dict[str, A
             "fsrs_parameters": None,
             "timezone": "UTC",
             "day_start_hour": 4,
+            "daily_goal_minutes": 10,
             "created_at": now - timedelta(days=400),
             "updated_at": now - timedelta(days=400),
         }
@@ -560,6 +561,7 @@ def log_rows(logs_of: Callable[[int], int], n_users: int, per_user: int, now: da
                 "state_before": before_state,
                 "state_after": after_state,
                 "retrievability": rng.uniform(0.6, 0.99),
+                "source": "review",
                 "before": {
                     "state": before_state,
                     "step": None if before_state == scheduling.REVIEW else 0,
