@@ -8,7 +8,7 @@ in, and a new snapshot is returned with the log entry to store (persistence is t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -48,6 +48,11 @@ class CardSnapshot:
     suspended: bool = False
     leech: bool = False
     buried_until: datetime | None = None
+
+    @classmethod
+    def of(cls, card: Any) -> CardSnapshot:
+        """The snapshot of anything holding the card's columns as attributes (a row, a model)."""
+        return cls(**{name: getattr(card, name) for name in _FIELDS})
 
     @classmethod
     def new(cls, now: datetime) -> CardSnapshot:
@@ -102,6 +107,9 @@ class CardSnapshot:
     def columns(self) -> dict[str, Any]:
         """The snapshot as card column values."""
         return asdict(self)
+
+
+_FIELDS = tuple(f.name for f in fields(CardSnapshot))
 
 
 @dataclass(frozen=True)

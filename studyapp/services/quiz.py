@@ -39,7 +39,7 @@ from studyapp.models import (
     Term,
     Zone,
 )
-from studyapp.services import progress, study
+from studyapp.services import progress
 from studyapp.services.transaction import writing
 
 
@@ -478,7 +478,7 @@ def _count_as_evidence(session: Session, owner: Owner, question: Question, corre
     ).all()
     rating = rules.evidence_rating(question.kind, correct)
     for card in cards:
-        before = study.snapshot_of(card)
+        before = review.CardSnapshot.of(card)
         applied = review.apply_rating(
             before,
             rating,

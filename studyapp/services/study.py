@@ -401,23 +401,6 @@ def undo(session: Session, learner: Learner, now: datetime) -> bool:
     return True
 
 
-def snapshot_of(card: Card) -> CardSnapshot:
-    """A loaded card's state as the value the answer rules take."""
-    return CardSnapshot(
-        state=card.state,
-        step=card.step,
-        stability=card.stability,
-        difficulty=card.difficulty,
-        due=card.due,
-        last_review=card.last_review,
-        reps=card.reps,
-        lapses=card.lapses,
-        suspended=card.suspended,
-        leech=card.leech,
-        buried_until=card.buried_until,
-    )
-
-
 def _change_card(
     session: Session, learner: Learner, question_id: int, now: datetime, action: str | None, **values: object
 ) -> bool:
@@ -427,7 +410,7 @@ def _change_card(
     """
     with writing(session):
         card = session.scalars(select(Card).where(Card.user_id == learner.id, Card.question_id == question_id)).first()
-        before = None if card is None else snapshot_of(card)
+        before = None if card is None else CardSnapshot.of(card)
         if card is None:
             question = session.get(Question, question_id)
             if question is None or question.kind not in FLASHCARD_KINDS or question.retired_at is not None:

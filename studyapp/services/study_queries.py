@@ -136,19 +136,7 @@ def _stored(row: Any) -> StoredCard:
         question_id=row.question_id,
         version=row.version,
         introduced_at=row.introduced_at,
-        snapshot=CardSnapshot(
-            state=row.state,
-            step=row.step,
-            stability=row.stability,
-            difficulty=row.difficulty,
-            due=row.due,
-            last_review=row.last_review,
-            reps=row.reps,
-            lapses=row.lapses,
-            suspended=row.suspended,
-            leech=row.leech,
-            buried_until=row.buried_until,
-        ),
+        snapshot=CardSnapshot.of(row),
     )
 
 
