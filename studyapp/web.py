@@ -19,18 +19,22 @@ from flask import Response, flash, make_response, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 from flask_login.utils import login_url
 
+from studyapp.responses import add_vary
+
 NOTICE_AREA = "#notices"
 
 
 def is_htmx() -> bool:
     """An htmx request (a full-page history restore is not one: it wants the page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    # The WSGI environ directly: werkzeug's header lookup raises and catches an exception per miss.
+    environ = request.environ
+    return environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
 
 
 def render(page: str, fragment: str, status: int = 200, **context: Any) -> Response:
     """The page, or for htmx only the fragment it includes, from the same context."""
     response = make_response(render_template(fragment if is_htmx() else page, **context), status)
-    response.vary.add("HX-Request")
+    add_vary(response, "HX-Request")
     return response
 
 
@@ -65,7 +69,7 @@ def error_response(code: int, title: str, message: str, headers: dict[str, str] 
     else:
         response = make_response(render_template("error.html", code=code, title=title, message=message), code)
     response.headers.update(headers or {})
-    response.vary.add("HX-Request")
+    add_vary(response, "HX-Request")
     return response
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from htmx_flask import request
 from wtforms import SelectChoice
 
+from studyapp import web
 from studyapp.extensions import db
 from studyapp.glossary.forms import SearchForm
 from studyapp.services import glossary, progress
@@ -39,10 +40,7 @@ def index() -> ResponseReturnValue:
         )
     else:
         result, status = None, 400
-    template = "glossary/_results.html" if request.htmx else "glossary/index.html"
-    response = current_app.make_response((render_template(template, form=form, zones=zones, result=result), status))
-    response.vary.add("HX-Request")
-    return response
+    return web.render("glossary/index.html", "glossary/_results.html", status, form=form, zones=zones, result=result)
 
 
 @bp.get("/glossary/<slug>")
