@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,7 +20,7 @@ class Base(DeclarativeBase):
 
 
 class ServerSideLogins(LoginManager):  # type: ignore[misc]
-    """Flask-Login for login sessions that live in the database (services.accounts), minus two
+    """Flask-Login for login sessions that live in the database (services.accounts), minus the
     costs every request paid for nothing:
 
     - With session protection off, Flask-Login still hashes the client's address and User-Agent
@@ -31,6 +31,10 @@ class ServerSideLogins(LoginManager):  # type: ignore[misc]
     - Its context processor loads the user for every template rendered, even a fragment that never
       shows it (glossary search results); templates get the lazy current_user proxy instead, which
       loads the user the first time a template reads it.
+    - studyapp never sets Flask-Login's "remember me" cookie (a login lives as long as its
+      server-side session), so its after_request hook, which refreshes that cookie, is not
+      registered, and loading the user reads the session only: no look for a remember cookie or
+      an Authorization header, no `user_accessed` signal (nothing listens to it).
     """
 
     def __init__(self) -> None:
@@ -39,12 +43,41 @@ class ServerSideLogins(LoginManager):  # type: ignore[misc]
         self._session_identifier_generator = str  # login_user stores str() == "" as the session's _id
 
     def init_app(self, app: Flask, add_context_processor: bool = True) -> None:
-        super().init_app(app, add_context_processor=False)
+        app.login_manager = self  # type: ignore[attr-defined]  # what LoginManager.init_app does, less the two hooks above
         if add_context_processor:
             app.add_template_global(current_user, "current_user")
 
+    def _load_user(self) -> None:
+        user_id = session.get("_user_id")
+        user = self._user_callback(user_id) if user_id is not None and self._user_callback else None
+        self._update_request_context_with_user(user)
+
     def _session_protection_failed(self) -> bool:
         return False
+
+
+class CsrfProtection(CSRFProtect):  # type: ignore[misc]
+    """Flask-WTF's CSRF protection, checking the method first.
+
+    Flask-WTF's own hook looks up the view and formats its dotted name (for `@csrf.exempt`) on
+    every request, a GET included, before it asks whether the method needs a token at all; and it
+    adds a context processor that hands every template the `csrf_token` its Jinja globals already
+    hold. This keeps everything else of Flask-WTF and replaces those two with one hook that lets
+    safe methods through at once.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        hooks = list(app.before_request_funcs.get(None, ()))
+        processors = list(app.template_context_processors[None])
+        super().init_app(app)
+        app.before_request_funcs[None] = hooks
+        app.template_context_processors[None] = processors
+        unsafe = app.config["WTF_CSRF_METHODS"]
+
+        @app.before_request
+        def check_csrf() -> None:
+            if request.method in unsafe and app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
+                self.protect(apply_exemptions=True)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -75,12 +108,29 @@ class CookieSessions(SecureCookieSessionInterface):
             )
         return serializer
 
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Flask's open_session, without parsing the Cookie header when no session cookie is in it."""
+        cookies = request.environ.get("HTTP_COOKIE")
+        if app.secret_key and (not cookies or app.config["SESSION_COOKIE_NAME"] not in cookies):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's save_session, with a short way out for the common request that changed nothing.
+
+        `Vary: Cookie` is responses.py's to add, on every response but static files (which never
+        touch the session); Flask's version would add it again, parsing the header to find it there.
+        """
+        if not session.modified and not (session and session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return  # nothing to set or delete: what Flask's version concludes after reading the config
+        super().save_session(app, session, response)
+
 
 # Objects keep their values after a commit: a request that writes and then renders (an answer,
 # then the next card) would otherwise reload the user and everything else it holds.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-csrf = CSRFProtect()
+csrf = CsrfProtection()
 htmx = Htmx()
 login_manager = ServerSideLogins()
 login_manager.login_view = "auth.login"
