@@ -109,5 +109,5 @@ def register_error_pages(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     """Domain labels the templates print, defined once in core."""
-    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, RATINGS=tuple(Rating))
+    app.jinja_env.globals.update(KIND_LABELS=KIND_LABELS, RATINGS=tuple(Rating), url_for=web.template_url_for(app))
     app.jinja_env.filters["due_in"] = lambda when, now: "in " + format_interval(when - now)

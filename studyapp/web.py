@@ -5,6 +5,7 @@
 - `after_action`: after a POST, htmx gets the fragment in place; without JavaScript the browser is
   redirected (post/redirect/get) and the notice becomes a flashed message.
 - `trigger`: tell other widgets on the page something happened (`HX-Trigger`).
+- `template_url_for`: the `url_for` templates call, remembering the URLs it has built.
 - `error_response`: an error for an htmx request is a short notice swapped into the page's notice
   area (`#notices`), never a full page put where a fragment was expected; a request whose login
   has expired is sent to the login page with `HX-Redirect`.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, make_response, redirect, render_template, request
+from flask import Flask, Response, flash, has_request_context, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login.utils import login_url
 
@@ -58,6 +59,41 @@ def trigger(response: Response, *events: str) -> Response:
     existing = [e.strip() for e in response.headers.get("HX-Trigger", "").split(",") if e.strip()]
     response.headers["HX-Trigger"] = ", ".join(dict.fromkeys([*existing, *events]))
     return response
+
+
+def template_url_for(app: Flask, limit: int = 4096) -> Callable[..., str]:
+    """`url_for` for templates, building each distinct URL once per process.
+
+    The card fragment alone builds a dozen URLs from a handful of endpoints and arguments (the
+    answer form's action, the links of the card's term and article), each through werkzeug's
+    URL map, about a tenth of the answer step's own work. What a URL is depends only on the
+    endpoint, the arguments and the script root, as long as no URL defaults or value
+    preprocessors are registered (checked at each call: blueprints can add them later) and the
+    URL is relative: anything else, or an argument that cannot be a key, is built afresh.
+    """
+    built: dict[tuple[Any, ...], str] = {}
+
+    def url_for(endpoint: str, **values: Any) -> str:
+        if (
+            endpoint.startswith(".")
+            or values.get("_external")
+            or any(app.url_default_functions.values())
+            or any(app.url_value_preprocessors.values())
+            or not has_request_context()
+        ):
+            return app.url_for(endpoint, **values)
+        try:
+            key = (endpoint, request.script_root, *sorted(values.items()))
+            url = built.get(key)
+        except TypeError:  # a list or dict argument
+            return app.url_for(endpoint, **values)
+        if url is None:
+            if len(built) >= limit:
+                built.clear()
+            url = built[key] = app.url_for(endpoint, **values)
+        return url
+
+    return url_for
 
 
 def error_response(code: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
