@@ -77,11 +77,21 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _words(text) if len(w) > 3 and w not in _STOPWORDS)
 
 
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    return text.strip().lower()
+
+
 def _too_similar(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
-    if a.strip().lower() == b.strip().lower():
+    """Equal once trimmed and lower-cased, or sharing at least 60% of their words (Jaccard)."""
+    if _folded(a) == _folded(b):
         return True
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
+    wa, wb = _words(a), _words(b)
+    if not (wa and wb):
+        return False
+    shared = len(wa & wb)
+    # |A ∪ B| = |A| + |B| - |A ∩ B|: the same ratio without building the union set.
+    return shared / (len(wa) + len(wb) - shared) >= 0.6
 
 
 def names_term(text: str, term: Term) -> bool:
@@ -169,9 +179,15 @@ def rivals(bank: Bank, term: Term) -> list[Term]:
     Not the term itself, not one sharing a name with it, and not one above or below it in the
     is_a/part_of hierarchy, in either direction and transitively.
     """
-    own_names = bank.lower_names(term.slug)
-    banned = bank.lineage(term.slug) | {term.slug}
-    return [t for t in bank.terms if t.slug not in banned and not (bank.lower_names(t.slug) & own_names)]
+
+    def compute() -> tuple[Term, ...]:
+        own_names = bank.lower_names(term.slug)
+        banned = bank.lineage(term.slug) | {term.slug}
+        return tuple(t for t in bank.terms if t.slug not in banned and not (bank.lower_names(t.slug) & own_names))
+
+    # Asked for each term by several question kinds: computed once per bank and term.
+    found: tuple[Term, ...] = bank.memo(("rivals", term.slug), compute)
+    return list(found)
 
 
 def _tiered(bank: Bank, term: Term, allowed: Sequence[Term]) -> tuple[list[Term], list[Term], list[Term]]:
@@ -327,11 +343,11 @@ def span_distractors(
     key_term = blanks.term_of(bank, key)
     if key_term is not None:
         accepted_low |= bank.lower_names(key_term[0])
-    synonyms: dict[str, set[str]] = {}
-    for other in others:
-        group = {other.text.lower(), *(a.lower() for a in other.aliases)}
-        for name in group:
-            synonyms.setdefault(name, set()).update(group)
+    # Names that another blank lists together with one of the key's accepted answers (its text
+    # and its aliases are one group of synonyms): a candidate among them means the key.
+    synonyms_of_key = {
+        name for other in others for group in (_synonym_group(other),) if group & accepted_low for name in group
+    }
     expansion = blanks.expansion_cue(statement, key)
     letters = blanks.initials(key)
 
@@ -339,7 +355,7 @@ def span_distractors(
         low = text.lower()
         if low in accepted_low or any(low in a or a in low for a in accepted_low):
             return True
-        if synonyms.get(low, set()) & accepted_low:
+        if low in synonyms_of_key:
             return True  # another blank lists the key among its own aliases
         if find_span(statement, text) or mentions(statement, text):
             return True
@@ -377,6 +393,16 @@ def span_distractors(
         return no_length_cue(key, options)
 
     return _pick(key, tiers, rng, count, excluded, acceptable, strict=True, ratios=False, shuffle=False)
+
+
+def _synonym_group(candidate: SpanCandidate) -> frozenset[str]:
+    """A blank's text and aliases, lower case: the names that other blank treats as one."""
+    return _lower_group(candidate.text, candidate.aliases)
+
+
+@lru_cache(maxsize=8192)
+def _lower_group(text: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset((text.lower(), *(a.lower() for a in aliases)))
 
 
 def _topic(bank: Bank, terms: Sequence[str]) -> set[str]:
