@@ -43,10 +43,21 @@ def sibling_pairs(questions: Sequence[Question]) -> set[tuple[str, str]]:
         for a, b in combinations(keys, 2):
             pairs.update(((a, b), (b, a)))
     shown = {q.key: _shown(q) for q in cards}
-    answers = [(q.key, _normal(q.answer)) for q in cards if q.answer.strip()]
-    for printer in cards:
-        text = shown[printer.key]
-        for key, answer in answers:
-            if key != printer.key and answer in text:
-                pairs.update(((printer.key, key), (key, printer.key)))
+    # A normal text is whole words between single spaces, so a text that contains an answer
+    # holds every word of it. Each answer is looked for only in the texts holding its rarest
+    # word, instead of in every text (~200,000 substring searches for ~450 cards).
+    holding: dict[str, list[str]] = {}  # word -> keys of the cards whose text has it
+    for key, text in shown.items():
+        for word in set(text.split()):
+            holding.setdefault(word, []).append(key)
+    for q in cards:
+        if not q.answer.strip():
+            continue
+        answer = _normal(q.answer)
+        words = answer.split()
+        # An answer of punctuation alone has no word to look it up by: every text is a candidate.
+        printers = min((holding.get(w, []) for w in words), key=len) if words else list(shown)
+        for printer in printers:
+            if printer != q.key and answer in shown[printer]:
+                pairs.update(((printer, q.key), (q.key, printer)))
     return pairs
