@@ -39,8 +39,13 @@ class SyncReport:
 Row = TypeVar("Row", Zone, Article, Term, KeyPoint, Question)
 
 
+# What json.dumps(fields, sort_keys=True, default=list) builds on every call, built once: the
+# same text, so the same hashes as rows already stored.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=list)
+
+
 def content_hash(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
+    return hashlib.sha256(_HASHED_JSON.encode(fields).encode()).hexdigest()
 
 
 class _Sync:
@@ -68,14 +73,13 @@ class _Sync:
         rows = self.session.execute(select(model.id, model.content_hash, model.retired_at, *key_columns)).all()
         existing = {key_of(tuple(row[3:])): row for row in rows}
         ids: dict[Any, int] = {key: row.id for key, row in existing.items()}
-        added: dict[Any, Row] = {}
+        added: dict[Any, dict[str, Any]] = {}
         changed: set[Any] = set()
         for key, fields in wanted.items():
             digest = content_hash({**fields, "_linked": (linked or {}).get(key)})
             row = existing.get(key)
             if row is None:
-                added[key] = model(**fields, content_hash=digest, created_at=self.now, updated_at=self.now)
-                self.session.add(added[key])
+                added[key] = {**fields, "content_hash": digest, "created_at": self.now, "updated_at": self.now}
                 changed.add(key)
                 self.report.added += 1
             elif row.content_hash != digest or row.retired_at is not None:
@@ -99,8 +103,15 @@ class _Sync:
             )
             self.report.retired += len(gone)
         if added:
-            self.session.flush()
-            ids.update({key: row.id for key, row in added.items()})
+            # One executemany INSERT, not ORM objects: the unit of work's per-object bookkeeping
+            # (attribute history, relationship cascades) cost more than the writes themselves,
+            # and nothing here uses the objects. Rows go in the bank's order, as before. The new
+            # ids are read back by key in one narrow query: RETURNING in parameter order would
+            # make SQLite insert row by row.
+            self.session.execute(insert(model), list(added.values()))
+            inserted = self.session.execute(select(model.id, *key_columns)).all()
+            new_ids = {key_of(tuple(row[1:])): row.id for row in inserted}
+            ids.update({key: new_ids[key] for key in added})
         return ids, changed
 
 
