@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from studyapp.core import blanks
 from studyapp.core.blanks import BlankType, Context, word_set
@@ -60,6 +60,11 @@ class SpanCandidate:
     aliases: tuple[str, ...]
     same_article: bool
     terms: tuple[str, ...] = ()
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The blank's text and aliases, lower case: the names this blank treats as one."""
+        return frozenset((self.text.lower(), *(a.lower() for a in self.aliases)))
 
 
 def length_ratio(a: str, b: str) -> float:
@@ -139,18 +144,24 @@ def _pick(
         for tier, pool in group:
             if len(ordered) >= SEARCH_WINDOW:
                 break  # only the best-ranked candidates are ever searched
-            candidates = [
-                c
-                for c in dict.fromkeys(pool)
-                if c.lower() not in seen
-                and not excluded(c)
-                and not _too_similar(c, answer)
-                and (ratio is None or length_ratio(c, answer) <= ratio)
-            ]
+            unique = list(dict.fromkeys(pool))
+            candidates: list[str] = []
             if tier != TIER_RELATION and ratios:
-                # Nearest in length first, with a little randomness among the closest few.
-                candidates.sort(key=lambda c: (length_ratio(c, answer), c))
-                candidates = candidates[: max(count * 2, 6)]
+                # Nearest in length first, with a little randomness among the closest few. The
+                # order (ratio, text) is total and the tests below are pure, so sorting first and
+                # testing only until enough pass keeps the same candidates as testing all of
+                # them and then sorting; past `ratio` no candidate in the sorted pool can pass.
+                for length, candidate in sorted((length_ratio(c, answer), c) for c in unique):
+                    if len(candidates) == max(count * 2, 6) or (ratio is not None and length > ratio):
+                        break
+                    if _fits(candidate, answer, seen, excluded):
+                        candidates.append(candidate)
+            else:
+                candidates = [
+                    c
+                    for c in unique
+                    if (ratio is None or length_ratio(c, answer) <= ratio) and _fits(c, answer, seen, excluded)
+                ]
             if shuffle:
                 rng.shuffle(candidates)
             for candidate in candidates:
@@ -171,6 +182,11 @@ def _pick(
             chosen.append((candidate, tier))
     weakest = max((t for _, t in chosen), key=_TIERS.index, default=TIER_RELATION)
     return Choice(tuple(c for c, _ in chosen), weakest)
+
+
+def _fits(candidate: str, answer: str, seen: set[str], excluded: Callable[[str], bool]) -> bool:
+    """Whether `candidate` may join the options: new, not excluded, not too like the answer."""
+    return candidate.lower() not in seen and not excluded(candidate) and not _too_similar(candidate, answer)
 
 
 def rivals(bank: Bank, term: Term) -> list[Term]:
@@ -345,9 +361,7 @@ def span_distractors(
         accepted_low |= bank.lower_names(key_term[0])
     # Names that another blank lists together with one of the key's accepted answers (its text
     # and its aliases are one group of synonyms): a candidate among them means the key.
-    synonyms_of_key = {
-        name for other in others for group in (_synonym_group(other),) if group & accepted_low for name in group
-    }
+    synonyms_of_key = {name for other in others if not other.names.isdisjoint(accepted_low) for name in other.names}
     expansion = blanks.expansion_cue(statement, key)
     letters = blanks.initials(key)
 
@@ -393,16 +407,6 @@ def span_distractors(
         return no_length_cue(key, options)
 
     return _pick(key, tiers, rng, count, excluded, acceptable, strict=True, ratios=False, shuffle=False)
-
-
-def _synonym_group(candidate: SpanCandidate) -> frozenset[str]:
-    """A blank's text and aliases, lower case: the names that other blank treats as one."""
-    return _lower_group(candidate.text, candidate.aliases)
-
-
-@lru_cache(maxsize=8192)
-def _lower_group(text: str, aliases: tuple[str, ...]) -> frozenset[str]:
-    return frozenset((text.lower(), *(a.lower() for a in aliases)))
 
 
 def _topic(bank: Bank, terms: Sequence[str]) -> set[str]:
