@@ -68,8 +68,8 @@ class SpanCandidate:
 
 
 def length_ratio(a: str, b: str) -> float:
-    short, long = sorted((max(len(a), SHORT), max(len(b), SHORT)))
-    return long / short
+    x, y = max(len(a), SHORT), max(len(b), SHORT)
+    return max(x, y) / min(x, y)
 
 
 @lru_cache(maxsize=8192)
@@ -131,17 +131,21 @@ def _pick(
     similar length beats a random one of the same length. When no set in the search window is
     acceptable, a strict caller gets nothing; the others get the best-ranked candidates anyway.
     """
-    strong = [t for t in tiers if t[0] != TIER_BANK]
-    weak = [t for t in tiers if t[0] == TIER_BANK]
-    passes: list[tuple[list[tuple[str, Sequence[str]]], float | None]] = (
+    # Tiers with their position in `tiers`, by which a pool's sorted candidates are kept.
+    strong = [(i, t) for i, t in enumerate(tiers) if t[0] != TIER_BANK]
+    weak = [(i, t) for i, t in enumerate(tiers) if t[0] == TIER_BANK]
+    passes: list[tuple[list[tuple[int, tuple[str, Sequence[str]]]], float | None]] = (
         [(strong, CLOSE_RATIO), (strong, LOOSE_RATIO), (weak, CLOSE_RATIO), (weak, LOOSE_RATIO), (weak, None)]
         if ratios
         else [(strong, LOOSE_RATIO), (weak, LOOSE_RATIO)]
     )
     ordered: list[tuple[str, str]] = []
     seen: set[str] = set()
+    # A pool's candidates nearest the answer in length first, by position in `tiers`: sorted
+    # once, though the pool comes back in a later, looser pass.
+    nearest: dict[int, list[tuple[float, str]]] = {}
     for group, ratio in passes:
-        for tier, pool in group:
+        for index, (tier, pool) in group:
             if len(ordered) >= SEARCH_WINDOW:
                 break  # only the best-ranked candidates are ever searched
             unique = list(dict.fromkeys(pool))
@@ -151,7 +155,9 @@ def _pick(
                 # order (ratio, text) is total and the tests below are pure, so sorting first and
                 # testing only until enough pass keeps the same candidates as testing all of
                 # them and then sorting; past `ratio` no candidate in the sorted pool can pass.
-                for length, candidate in sorted((length_ratio(c, answer), c) for c in unique):
+                if index not in nearest:
+                    nearest[index] = sorted((length_ratio(c, answer), c) for c in unique)
+                for length, candidate in nearest[index]:
                     if len(candidates) == max(count * 2, 6) or (ratio is not None and length > ratio):
                         break
                     if _fits(candidate, answer, seen, excluded):
