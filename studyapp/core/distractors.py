@@ -212,13 +212,32 @@ def rivals(bank: Bank, term: Term) -> list[Term]:
     return list(found)
 
 
-def _tiered(bank: Bank, term: Term, allowed: Sequence[Term]) -> tuple[list[Term], list[Term], list[Term]]:
-    by_slug = {t.slug: t for t in allowed}
-    related = [by_slug[s] for s in bank.confusable(term.slug) if s in by_slug]
-    taken = {t.slug for t in related}
-    zone = [t for t in allowed if t.zone == term.zone and t.slug not in taken]
-    rest = [t for t in allowed if t.zone != term.zone and t.slug not in taken]
-    return related, zone, rest
+Tiers = tuple[tuple[Term, ...], tuple[Term, ...], tuple[Term, ...]]
+
+
+def _rival_tiers(bank: Bank, term: Term) -> Tiers:
+    """The term's rivals as (related, same zone, rest of the bank), computed once per bank and term.
+
+    Related terms come in the order of bank.confusable, the others in bank order.
+    """
+
+    def compute() -> Tiers:
+        allowed = rivals(bank, term)
+        by_slug = {t.slug: t for t in allowed}
+        related = tuple(by_slug[s] for s in bank.confusable(term.slug) if s in by_slug)
+        taken = {t.slug for t in related}
+        zone = tuple(t for t in allowed if t.zone == term.zone and t.slug not in taken)
+        rest = tuple(t for t in allowed if t.zone != term.zone and t.slug not in taken)
+        return related, zone, rest
+
+    tiers: Tiers = bank.memo(("rival_tiers", term.slug), compute)
+    return tiers
+
+
+def _kept(terms: Sequence[Term], keep: Callable[[Term], bool]) -> list[Term]:
+    """A tier of rivals without those `keep` refuses. Filtering each tier gives the same tiers
+    as tiering the filtered rivals: a rival's tier does not depend on the other rivals."""
+    return [t for t in terms if keep(t)]
 
 
 def term_distractors(
@@ -240,8 +259,13 @@ def term_distractors(
     def excluded(text: str) -> bool:
         return text.lower() in own_names
 
-    allowed = [t for t in rivals(bank, term) if not (shows_definition and names_term(t.definition, term))]
-    related, zone, rest = _tiered(bank, term, allowed)
+    related, zone, rest = _rival_tiers(bank, term)
+    if shows_definition:
+
+        def keep(other: Term) -> bool:
+            return not names_term(other.definition, term)
+
+        related, zone, rest = (tuple(_kept(tier, keep)) for tier in (related, zone, rest))
     tiers = [
         (TIER_RELATION, [show(t) for t in related]),
         (TIER_ZONE, [show(t) for t in zone]),
@@ -268,10 +292,12 @@ def swap_term(bank: Bank, term: Term, rng: random.Random) -> tuple[Term, str] | 
             and not _too_similar(other.definition, term.definition)
         )
 
-    allowed = [t for t in rivals(bank, term) if usable(t)]
-    related, zone, rest = _tiered(bank, term, allowed)
+    all_related, all_zone, all_rest = _rival_tiers(bank, term)
+    related = _kept(all_related, usable)
     if related:
         return rng.choice(related), TIER_RELATION
+    # Only without a usable related term are the others looked at (usable() is the costly part).
+    zone, rest = _kept(all_zone, usable), _kept(all_rest, usable)
     asked = content_words(term.definition)
     scored = [(len(asked & content_words(t.definition)), t.zone == term.zone, t) for t in (*zone, *rest)]
     if not scored:
@@ -328,7 +354,7 @@ def _term_candidates(
             return blanks.pluralise(name) if blanks.countable(name) and not blanks.is_plural(name) else None
         return name
 
-    related, zone, _ = _tiered(bank, term, rivals(bank, term))
+    related, zone, _ = _rival_tiers(bank, term)
     tiers = []
     # Not the whole bank: a term from another zone ("frontier models" for "tokens") reads as
     # nonsense in a sentence about this one.
