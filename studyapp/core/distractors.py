@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -115,7 +115,7 @@ def no_length_cue(answer: str, options: Sequence[str]) -> bool:
 
 def _pick(
     answer: str,
-    tiers: Sequence[tuple[str, Sequence[str]]],
+    tiers: Sequence[tuple[str, Iterable[str]]],
     rng: random.Random,
     count: int,
     excluded: Callable[[str], bool],
@@ -130,11 +130,14 @@ def _pick(
     Plausibility first (relations, then the zone), length second: a related option of a less
     similar length beats a random one of the same length. When no set in the search window is
     acceptable, a strict caller gets nothing; the others get the best-ranked candidates anyway.
+
+    A pool may be a generator: it is read at most once, when a pass first reaches it, so a tier
+    that is costly to build and rarely needed (the whole bank) costs nothing when not reached.
     """
     # Tiers with their position in `tiers`, by which a pool's sorted candidates are kept.
     strong = [(i, t) for i, t in enumerate(tiers) if t[0] != TIER_BANK]
     weak = [(i, t) for i, t in enumerate(tiers) if t[0] == TIER_BANK]
-    passes: list[tuple[list[tuple[int, tuple[str, Sequence[str]]]], float | None]] = (
+    passes: list[tuple[list[tuple[int, tuple[str, Iterable[str]]]], float | None]] = (
         [(strong, CLOSE_RATIO), (strong, LOOSE_RATIO), (weak, CLOSE_RATIO), (weak, LOOSE_RATIO), (weak, None)]
         if ratios
         else [(strong, LOOSE_RATIO), (weak, LOOSE_RATIO)]
@@ -144,11 +147,14 @@ def _pick(
     # A pool's candidates nearest the answer in length first, by position in `tiers`: sorted
     # once, though the pool comes back in a later, looser pass.
     nearest: dict[int, list[tuple[float, str]]] = {}
+    read: dict[int, list[str]] = {}  # each pool without duplicates, by position, once reached
     for group, ratio in passes:
         for index, (tier, pool) in group:
             if len(ordered) >= SEARCH_WINDOW:
                 break  # only the best-ranked candidates are ever searched
-            unique = list(dict.fromkeys(pool))
+            if index not in read:
+                read[index] = list(dict.fromkeys(pool))
+            unique = read[index]
             candidates: list[str] = []
             if tier != TIER_RELATION and ratios:
                 # Nearest in length first, with a little randomness among the closest few. The
@@ -259,17 +265,15 @@ def term_distractors(
     def excluded(text: str) -> bool:
         return text.lower() in own_names
 
-    related, zone, rest = _rival_tiers(bank, term)
-    if shows_definition:
+    def keep(other: Term) -> bool:
+        return not (shows_definition and names_term(other.definition, term))
 
-        def keep(other: Term) -> bool:
-            return not names_term(other.definition, term)
-
-        related, zone, rest = (tuple(_kept(tier, keep)) for tier in (related, zone, rest))
-    tiers = [
+    all_related, all_zone, rest = _rival_tiers(bank, term)
+    related, zone = _kept(all_related, keep), _kept(all_zone, keep)
+    tiers: list[tuple[str, Iterable[str]]] = [
         (TIER_RELATION, [show(t) for t in related]),
         (TIER_ZONE, [show(t) for t in zone]),
-        (TIER_BANK, [show(t) for t in rest]),
+        (TIER_BANK, (show(t) for t in rest if keep(t))),  # built only if reached (see _pick)
     ]
     answer = show(term)
     return _pick(answer, tiers, rng, count, excluded, lambda options: no_length_cue(answer, options))
