@@ -45,6 +45,8 @@ _HASHED_JSON = json.JSONEncoder(sort_keys=True, default=list)
 
 
 def content_hash(fields: dict[str, Any]) -> str:
+    """The hash of a row's fields as JSON: tuples and lists give the same JSON array, so the
+    fields may hold the bank's own tuples (and the JSON columns store them as arrays too)."""
     return hashlib.sha256(_HASHED_JSON.encode(fields).encode()).hexdigest()
 
 
@@ -168,13 +170,13 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "position": position,
             "name": t.name,
             "acronym": t.acronym,
-            "aliases": list(t.aliases),
+            "aliases": t.aliases,
             "definition": t.definition,
             "explanation": t.explanation,
             "example": t.example,
             "article_id": articles.get(t.article),
             "basis": t.basis,
-            "sources": list(t.sources),
+            "sources": t.sources,
             # The database indexes the words of names, aliases and definition itself
             # (migration 0005); exact and prefix matches on name and acronym use this column.
             "search_names": search_names([t.name, *filter(None, [t.acronym])]),
@@ -182,7 +184,7 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
         for position, t in enumerate(bank.terms)
     }
     # Relations are part of a term's content: hash them with it, rewrite them when it changes.
-    relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
+    relations = {t.slug: {k: v for k, v in t.relations.items() if v} for t in bank.terms}
     terms, changed_terms = sync.upsert(Term, [Term.slug], _first, term_fields, relations)
     _rewrite_relations(session, bank, terms, changed_terms)
 
@@ -193,13 +195,13 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "section": kp.section,
             "position": kp.position,
             "statement": kp.statement,
-            "cloze": [{"text": c.text, "aliases": list(c.aliases)} for c in kp.cloze],
+            "cloze": [{"text": c.text, "aliases": c.aliases} for c in kp.cloze],
             "explanation": kp.explanation,
             "basis": kp.basis,
         }
         for kp in bank.key_points
     }
-    point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
+    point_terms = {(kp.article, kp.key): kp.terms for kp in bank.key_points}
     by_article_id = {article_id: slug for slug, article_id in articles.items()}
     points, changed_points = sync.upsert(
         KeyPoint,
@@ -217,9 +219,9 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "prompt": q.prompt,
             "answer": q.answer,
             "explanation": q.explanation,
-            "options": list(q.options),
-            "accepted": list(q.accepted),
-            "pairs": [list(p) for p in q.pairs],
+            "options": q.options,
+            "accepted": q.accepted,
+            "pairs": q.pairs,
             "term_id": terms[q.term] if q.term else None,
             "zone_id": zones[q.zone] if q.zone else None,
             "article_id": articles[q.article] if q.article else None,
