@@ -266,9 +266,11 @@ class Bank:
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """A value derived from this bank, computed once (the bank never changes after parsing)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def location(self, key: str) -> Location | None:
         """Where the record named by `key` (see location_key) was written, when read from files."""

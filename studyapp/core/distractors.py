@@ -211,7 +211,7 @@ def rivals(bank: Bank, term: Term) -> list[Term]:
     def compute() -> tuple[Term, ...]:
         own_names = bank.lower_names(term.slug)
         banned = bank.lineage(term.slug) | {term.slug}
-        return tuple(t for t in bank.terms if t.slug not in banned and not (bank.lower_names(t.slug) & own_names))
+        return tuple(t for t in bank.terms if t.slug not in banned and own_names.isdisjoint(bank.lower_names(t.slug)))
 
     # Asked for each term by several question kinds: computed once per bank and term.
     found: tuple[Term, ...] = bank.memo(("rivals", term.slug), compute)
