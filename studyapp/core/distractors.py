@@ -169,11 +169,15 @@ def _pick(
                     if _fits(candidate, answer, seen, excluded):
                         candidates.append(candidate)
             else:
-                candidates = [
-                    c
-                    for c in unique
-                    if (ratio is None or length_ratio(c, answer) <= ratio) and _fits(c, answer, seen, excluded)
-                ]
+                # A strict pick in the pools' own order only ever searches the window, so once it
+                # is full the rest of the pool need not be tested (a lenient pick falls back on
+                # every candidate, and a shuffle would draw differently on a shorter list).
+                room = SEARCH_WINDOW - len(ordered) if strict and not shuffle else None
+                for c in unique:
+                    if len(candidates) == room:
+                        break
+                    if (ratio is None or length_ratio(c, answer) <= ratio) and _fits(c, answer, seen, excluded):
+                        candidates.append(c)
             if shuffle:
                 rng.shuffle(candidates)
             for candidate in candidates:
