@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from studyapp.core.content import Bank, find_span
 
@@ -331,6 +332,7 @@ def _protected(word: str) -> bool:
     return bool(re.search(r"[a-z][A-Z]|[A-Z]{2}|[0-9]", word)) or (len(word) == 1 and word.isupper())
 
 
+@lru_cache(maxsize=4096)  # asked for the same key once per candidate option (see restyle)
 def case_styles(text: str) -> frozenset[str]:
     """The casing styles `text` is consistent with: "lower", "sentence", "title".
 

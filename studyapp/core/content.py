@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -265,9 +266,11 @@ class Bank:
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """A value derived from this bank, computed once (the bank never changes after parsing)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def location(self, key: str) -> Location | None:
         """Where the record named by `key` (see location_key) was written, when read from files."""
@@ -345,21 +348,37 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def mentions(text: str, name: str) -> bool:
-    """Whether `text` contains `name` as a whole word or phrase (plural forms included)."""
+# Generation asks these two tens of thousands of times for a few hundred distinct names, more
+# than the `re` module's own cache of 512 patterns holds, so every call used to recompile its
+# pattern. The compiled patterns depend on the name alone, so caching them cannot go stale.
+@lru_cache(maxsize=8192)
+def _mention_patterns(name: str) -> tuple[re.Pattern[str], ...]:
     stem = name.strip().lower()
     if not stem:
-        return False
-    forms = {stem}
+        return ()
+    forms = [stem]
     if stem.endswith("s") and len(stem) > 3:
-        forms.add(stem[:-1])
-    return any(re.search(r"(?<!\w)" + re.escape(form) + r"(?:s|es)?(?!\w)", text.lower()) for form in forms)
+        forms.append(stem[:-1])
+    return tuple(re.compile(r"(?<!\w)" + re.escape(form) + r"(?:s|es)?(?!\w)") for form in forms)
+
+
+@lru_cache(maxsize=8192)
+def _span_pattern(span: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(span.lower()) + r"(?!\w)")
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether `text` contains `name` as a whole word or phrase (plural forms included)."""
+    patterns = _mention_patterns(name)
+    if not patterns:
+        return False
+    low = text.lower()
+    return any(pattern.search(low) for pattern in patterns)
 
 
 def find_span(text: str, span: str) -> list[int]:
     """Positions where `span` occurs in `text`, case-insensitively, on word boundaries."""
-    pattern = r"(?<!\w)" + re.escape(span.lower()) + r"(?!\w)"
-    return [m.start() for m in re.finditer(pattern, text.lower())]
+    return [m.start() for m in _span_pattern(span).finditer(text.lower())]
 
 
 def _clean(text: str) -> str:

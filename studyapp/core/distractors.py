@@ -17,9 +17,9 @@ from __future__ import annotations
 import itertools
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from studyapp.core import blanks
 from studyapp.core.blanks import BlankType, Context, word_set
@@ -61,10 +61,15 @@ class SpanCandidate:
     same_article: bool
     terms: tuple[str, ...] = ()
 
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The blank's text and aliases, lower case: the names this blank treats as one."""
+        return frozenset((self.text.lower(), *(a.lower() for a in self.aliases)))
+
 
 def length_ratio(a: str, b: str) -> float:
-    short, long = sorted((max(len(a), SHORT), max(len(b), SHORT)))
-    return long / short
+    x, y = max(len(a), SHORT), max(len(b), SHORT)
+    return max(x, y) / min(x, y)
 
 
 @lru_cache(maxsize=8192)
@@ -77,11 +82,21 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _words(text) if len(w) > 3 and w not in _STOPWORDS)
 
 
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    return text.strip().lower()
+
+
 def _too_similar(a: str, b: str) -> bool:
-    wa, wb = _words(a), _words(b)
-    if a.strip().lower() == b.strip().lower():
+    """Equal once trimmed and lower-cased, or sharing at least 60% of their words (Jaccard)."""
+    if _folded(a) == _folded(b):
         return True
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
+    wa, wb = _words(a), _words(b)
+    if not (wa and wb):
+        return False
+    shared = len(wa & wb)
+    # |A ∪ B| = |A| + |B| - |A ∩ B|: the same ratio without building the union set.
+    return shared / (len(wa) + len(wb) - shared) >= 0.6
 
 
 def names_term(text: str, term: Term) -> bool:
@@ -100,7 +115,7 @@ def no_length_cue(answer: str, options: Sequence[str]) -> bool:
 
 def _pick(
     answer: str,
-    tiers: Sequence[tuple[str, Sequence[str]]],
+    tiers: Sequence[tuple[str, Iterable[str]]],
     rng: random.Random,
     count: int,
     excluded: Callable[[str], bool],
@@ -115,32 +130,54 @@ def _pick(
     Plausibility first (relations, then the zone), length second: a related option of a less
     similar length beats a random one of the same length. When no set in the search window is
     acceptable, a strict caller gets nothing; the others get the best-ranked candidates anyway.
+
+    A pool may be a generator: it is read at most once, when a pass first reaches it, so a tier
+    that is costly to build and rarely needed (the whole bank) costs nothing when not reached.
     """
-    strong = [t for t in tiers if t[0] != TIER_BANK]
-    weak = [t for t in tiers if t[0] == TIER_BANK]
-    passes: list[tuple[list[tuple[str, Sequence[str]]], float | None]] = (
+    # Tiers with their position in `tiers`, by which a pool's sorted candidates are kept.
+    strong = [(i, t) for i, t in enumerate(tiers) if t[0] != TIER_BANK]
+    weak = [(i, t) for i, t in enumerate(tiers) if t[0] == TIER_BANK]
+    passes: list[tuple[list[tuple[int, tuple[str, Iterable[str]]]], float | None]] = (
         [(strong, CLOSE_RATIO), (strong, LOOSE_RATIO), (weak, CLOSE_RATIO), (weak, LOOSE_RATIO), (weak, None)]
         if ratios
         else [(strong, LOOSE_RATIO), (weak, LOOSE_RATIO)]
     )
     ordered: list[tuple[str, str]] = []
     seen: set[str] = set()
+    # A pool's candidates nearest the answer in length first, by position in `tiers`: sorted
+    # once, though the pool comes back in a later, looser pass.
+    nearest: dict[int, list[tuple[float, str]]] = {}
+    read: dict[int, list[str]] = {}  # each pool without duplicates, by position, once reached
     for group, ratio in passes:
-        for tier, pool in group:
+        for index, (tier, pool) in group:
             if len(ordered) >= SEARCH_WINDOW:
                 break  # only the best-ranked candidates are ever searched
-            candidates = [
-                c
-                for c in dict.fromkeys(pool)
-                if c.lower() not in seen
-                and not excluded(c)
-                and not _too_similar(c, answer)
-                and (ratio is None or length_ratio(c, answer) <= ratio)
-            ]
+            if index not in read:
+                read[index] = list(dict.fromkeys(pool))
+            unique = read[index]
+            candidates: list[str] = []
             if tier != TIER_RELATION and ratios:
-                # Nearest in length first, with a little randomness among the closest few.
-                candidates.sort(key=lambda c: (length_ratio(c, answer), c))
-                candidates = candidates[: max(count * 2, 6)]
+                # Nearest in length first, with a little randomness among the closest few. The
+                # order (ratio, text) is total and the tests below are pure, so sorting first and
+                # testing only until enough pass keeps the same candidates as testing all of
+                # them and then sorting; past `ratio` no candidate in the sorted pool can pass.
+                if index not in nearest:
+                    nearest[index] = sorted((length_ratio(c, answer), c) for c in unique)
+                for length, candidate in nearest[index]:
+                    if len(candidates) == max(count * 2, 6) or (ratio is not None and length > ratio):
+                        break
+                    if _fits(candidate, answer, seen, excluded):
+                        candidates.append(candidate)
+            else:
+                # A strict pick in the pools' own order only ever searches the window, so once it
+                # is full the rest of the pool need not be tested (a lenient pick falls back on
+                # every candidate, and a shuffle would draw differently on a shorter list).
+                room = SEARCH_WINDOW - len(ordered) if strict and not shuffle else None
+                for c in unique:
+                    if len(candidates) == room:
+                        break
+                    if (ratio is None or length_ratio(c, answer) <= ratio) and _fits(c, answer, seen, excluded):
+                        candidates.append(c)
             if shuffle:
                 rng.shuffle(candidates)
             for candidate in candidates:
@@ -163,24 +200,54 @@ def _pick(
     return Choice(tuple(c for c, _ in chosen), weakest)
 
 
+def _fits(candidate: str, answer: str, seen: set[str], excluded: Callable[[str], bool]) -> bool:
+    """Whether `candidate` may join the options: new, not excluded, not too like the answer."""
+    return candidate.lower() not in seen and not excluded(candidate) and not _too_similar(candidate, answer)
+
+
 def rivals(bank: Bank, term: Term) -> list[Term]:
     """Terms that may appear as wrong answers to a question about `term`.
 
     Not the term itself, not one sharing a name with it, and not one above or below it in the
     is_a/part_of hierarchy, in either direction and transitively.
     """
-    own_names = bank.lower_names(term.slug)
-    banned = bank.lineage(term.slug) | {term.slug}
-    return [t for t in bank.terms if t.slug not in banned and not (bank.lower_names(t.slug) & own_names)]
+
+    def compute() -> tuple[Term, ...]:
+        own_names = bank.lower_names(term.slug)
+        banned = bank.lineage(term.slug) | {term.slug}
+        return tuple(t for t in bank.terms if t.slug not in banned and own_names.isdisjoint(bank.lower_names(t.slug)))
+
+    # Asked for each term by several question kinds: computed once per bank and term.
+    found: tuple[Term, ...] = bank.memo(("rivals", term.slug), compute)
+    return list(found)
 
 
-def _tiered(bank: Bank, term: Term, allowed: Sequence[Term]) -> tuple[list[Term], list[Term], list[Term]]:
-    by_slug = {t.slug: t for t in allowed}
-    related = [by_slug[s] for s in bank.confusable(term.slug) if s in by_slug]
-    taken = {t.slug for t in related}
-    zone = [t for t in allowed if t.zone == term.zone and t.slug not in taken]
-    rest = [t for t in allowed if t.zone != term.zone and t.slug not in taken]
-    return related, zone, rest
+Tiers = tuple[tuple[Term, ...], tuple[Term, ...], tuple[Term, ...]]
+
+
+def _rival_tiers(bank: Bank, term: Term) -> Tiers:
+    """The term's rivals as (related, same zone, rest of the bank), computed once per bank and term.
+
+    Related terms come in the order of bank.confusable, the others in bank order.
+    """
+
+    def compute() -> Tiers:
+        allowed = rivals(bank, term)
+        by_slug = {t.slug: t for t in allowed}
+        related = tuple(by_slug[s] for s in bank.confusable(term.slug) if s in by_slug)
+        taken = {t.slug for t in related}
+        zone = tuple(t for t in allowed if t.zone == term.zone and t.slug not in taken)
+        rest = tuple(t for t in allowed if t.zone != term.zone and t.slug not in taken)
+        return related, zone, rest
+
+    tiers: Tiers = bank.memo(("rival_tiers", term.slug), compute)
+    return tiers
+
+
+def _kept(terms: Sequence[Term], keep: Callable[[Term], bool]) -> list[Term]:
+    """A tier of rivals without those `keep` refuses. Filtering each tier gives the same tiers
+    as tiering the filtered rivals: a rival's tier does not depend on the other rivals."""
+    return [t for t in terms if keep(t)]
 
 
 def term_distractors(
@@ -202,12 +269,15 @@ def term_distractors(
     def excluded(text: str) -> bool:
         return text.lower() in own_names
 
-    allowed = [t for t in rivals(bank, term) if not (shows_definition and names_term(t.definition, term))]
-    related, zone, rest = _tiered(bank, term, allowed)
-    tiers = [
+    def keep(other: Term) -> bool:
+        return not (shows_definition and names_term(other.definition, term))
+
+    all_related, all_zone, rest = _rival_tiers(bank, term)
+    related, zone = _kept(all_related, keep), _kept(all_zone, keep)
+    tiers: list[tuple[str, Iterable[str]]] = [
         (TIER_RELATION, [show(t) for t in related]),
         (TIER_ZONE, [show(t) for t in zone]),
-        (TIER_BANK, [show(t) for t in rest]),
+        (TIER_BANK, (show(t) for t in rest if keep(t))),  # built only if reached (see _pick)
     ]
     answer = show(term)
     return _pick(answer, tiers, rng, count, excluded, lambda options: no_length_cue(answer, options))
@@ -230,10 +300,12 @@ def swap_term(bank: Bank, term: Term, rng: random.Random) -> tuple[Term, str] | 
             and not _too_similar(other.definition, term.definition)
         )
 
-    allowed = [t for t in rivals(bank, term) if usable(t)]
-    related, zone, rest = _tiered(bank, term, allowed)
+    all_related, all_zone, all_rest = _rival_tiers(bank, term)
+    related = _kept(all_related, usable)
     if related:
         return rng.choice(related), TIER_RELATION
+    # Only without a usable related term are the others looked at (usable() is the costly part).
+    zone, rest = _kept(all_zone, usable), _kept(all_rest, usable)
     asked = content_words(term.definition)
     scored = [(len(asked & content_words(t.definition)), t.zone == term.zone, t) for t in (*zone, *rest)]
     if not scored:
@@ -290,7 +362,7 @@ def _term_candidates(
             return blanks.pluralise(name) if blanks.countable(name) and not blanks.is_plural(name) else None
         return name
 
-    related, zone, _ = _tiered(bank, term, rivals(bank, term))
+    related, zone, _ = _rival_tiers(bank, term)
     tiers = []
     # Not the whole bank: a term from another zone ("frontier models" for "tokens") reads as
     # nonsense in a sentence about this one.
@@ -327,11 +399,9 @@ def span_distractors(
     key_term = blanks.term_of(bank, key)
     if key_term is not None:
         accepted_low |= bank.lower_names(key_term[0])
-    synonyms: dict[str, set[str]] = {}
-    for other in others:
-        group = {other.text.lower(), *(a.lower() for a in other.aliases)}
-        for name in group:
-            synonyms.setdefault(name, set()).update(group)
+    # Names that another blank lists together with one of the key's accepted answers (its text
+    # and its aliases are one group of synonyms): a candidate among them means the key.
+    synonyms_of_key = {name for other in others if not other.names.isdisjoint(accepted_low) for name in other.names}
     expansion = blanks.expansion_cue(statement, key)
     letters = blanks.initials(key)
 
@@ -339,7 +409,7 @@ def span_distractors(
         low = text.lower()
         if low in accepted_low or any(low in a or a in low for a in accepted_low):
             return True
-        if synonyms.get(low, set()) & accepted_low:
+        if low in synonyms_of_key:
             return True  # another blank lists the key among its own aliases
         if find_span(statement, text) or mentions(statement, text):
             return True

@@ -256,14 +256,20 @@ def quizzes_layout_or_filler(bank: Bank, article: Article, kp: KeyPoint, span: s
 
 def _span_candidates(bank: Bank, article: Article, kp: KeyPoint) -> list[SpanCandidate]:
     """Every other blank of the bank, as a possible wrong option for this key point's blanks."""
-    return [
-        SpanCandidate(s.text, other.statement, s.aliases, a.slug == article.slug, other.terms)
-        for a in bank.articles
-        for other in a.key_points
-        if other.key != kp.key or a.slug != article.slug
-        for s in other.cloze
-        if not quizzes_layout_or_filler(bank, a, other, s.text)
-    ]
+
+    def every_blank() -> list[tuple[str, str, SpanCandidate]]:
+        # Every blank of the bank as seen from this article (same_article depends on it), with
+        # the key point it comes from; built once per article rather than once per key point.
+        return [
+            (a.slug, other.key, SpanCandidate(s.text, other.statement, s.aliases, a.slug == article.slug, other.terms))
+            for a in bank.articles
+            for other in a.key_points
+            for s in other.cloze
+            if not quizzes_layout_or_filler(bank, a, other, s.text)
+        ]
+
+    blanks_seen: list[tuple[str, str, SpanCandidate]] = bank.memo(("span_candidates", article.slug), every_blank)
+    return [c for a_slug, key, c in blanks_seen if key != kp.key or a_slug != article.slug]
 
 
 def hierarchy_swap(bank: Bank, kp: KeyPoint, swap: FalseSwap) -> str | None:

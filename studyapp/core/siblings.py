@@ -14,6 +14,7 @@ The relation is symmetric. Pure: questions in, pairs of question keys out.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -43,10 +44,26 @@ def sibling_pairs(questions: Sequence[Question]) -> set[tuple[str, str]]:
         for a, b in combinations(keys, 2):
             pairs.update(((a, b), (b, a)))
     shown = {q.key: _shown(q) for q in cards}
-    answers = [(q.key, _normal(q.answer)) for q in cards if q.answer.strip()]
-    for printer in cards:
-        text = shown[printer.key]
-        for key, answer in answers:
-            if key != printer.key and answer in text:
-                pairs.update(((printer.key, key), (key, printer.key)))
+    # A normal text is whole words between single spaces, so a text that contains an answer
+    # holds every word of it. Each answer is looked for only in the texts holding its rarest
+    # word, instead of in every text (~200,000 substring searches for ~450 cards).
+    words_of = {key: set(text.split()) for key, text in shown.items()}
+    frequency = Counter(word for words in words_of.values() for word in words)
+    lookups: list[tuple[str, str, str | None]] = []  # (key, normal answer, its rarest word)
+    for q in cards:
+        if q.answer.strip():
+            answer = _normal(q.answer)
+            # An answer of punctuation alone has no word to look it up by: every text is a candidate.
+            lookups.append((q.key, answer, min(answer.split(), key=frequency.__getitem__, default=None)))
+    # The cards holding each of those rarest words (only those: an index of every word would
+    # be thousands of lists).
+    holding: dict[str | None, list[str]] = {rarest: [] for _, _, rarest in lookups}
+    holding[None] = list(shown)
+    for key, words in words_of.items():
+        for word in words.intersection(holding):
+            holding[word].append(key)
+    for key, answer, rarest in lookups:
+        for printer in holding[rarest]:
+            if printer != key and answer in shown[printer]:
+                pairs.update(((printer, key), (key, printer)))
     return pairs

@@ -39,8 +39,15 @@ class SyncReport:
 Row = TypeVar("Row", Zone, Article, Term, KeyPoint, Question)
 
 
+# What json.dumps(fields, sort_keys=True, default=list) builds on every call, built once: the
+# same text, so the same hashes as rows already stored.
+_HASHED_JSON = json.JSONEncoder(sort_keys=True, default=list)
+
+
 def content_hash(fields: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
+    """The hash of a row's fields as JSON: tuples and lists give the same JSON array, so the
+    fields may hold the bank's own tuples (and the JSON columns store them as arrays too)."""
+    return hashlib.sha256(_HASHED_JSON.encode(fields).encode()).hexdigest()
 
 
 class _Sync:
@@ -68,14 +75,13 @@ class _Sync:
         rows = self.session.execute(select(model.id, model.content_hash, model.retired_at, *key_columns)).all()
         existing = {key_of(tuple(row[3:])): row for row in rows}
         ids: dict[Any, int] = {key: row.id for key, row in existing.items()}
-        added: dict[Any, Row] = {}
+        added: dict[Any, dict[str, Any]] = {}
         changed: set[Any] = set()
         for key, fields in wanted.items():
             digest = content_hash({**fields, "_linked": (linked or {}).get(key)})
             row = existing.get(key)
             if row is None:
-                added[key] = model(**fields, content_hash=digest, created_at=self.now, updated_at=self.now)
-                self.session.add(added[key])
+                added[key] = {**fields, "content_hash": digest, "created_at": self.now, "updated_at": self.now}
                 changed.add(key)
                 self.report.added += 1
             elif row.content_hash != digest or row.retired_at is not None:
@@ -99,8 +105,15 @@ class _Sync:
             )
             self.report.retired += len(gone)
         if added:
-            self.session.flush()
-            ids.update({key: row.id for key, row in added.items()})
+            # One executemany INSERT, not ORM objects: the unit of work's per-object bookkeeping
+            # (attribute history, relationship cascades) cost more than the writes themselves,
+            # and nothing here uses the objects. Rows go in the bank's order, as before. The new
+            # ids are read back by key in one narrow query: RETURNING in parameter order would
+            # make SQLite insert row by row.
+            self.session.execute(insert(model), list(added.values()))
+            inserted = self.session.execute(select(model.id, *key_columns)).all()
+            new_ids = {key_of(tuple(row[1:])): row.id for row in inserted}
+            ids.update({key: new_ids[key] for key in added})
         return ids, changed
 
 
@@ -157,13 +170,13 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "position": position,
             "name": t.name,
             "acronym": t.acronym,
-            "aliases": list(t.aliases),
+            "aliases": t.aliases,
             "definition": t.definition,
             "explanation": t.explanation,
             "example": t.example,
             "article_id": articles.get(t.article),
             "basis": t.basis,
-            "sources": list(t.sources),
+            "sources": t.sources,
             # The database indexes the words of names, aliases and definition itself
             # (migration 0005); exact and prefix matches on name and acronym use this column.
             "search_names": search_names([t.name, *filter(None, [t.acronym])]),
@@ -171,7 +184,7 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
         for position, t in enumerate(bank.terms)
     }
     # Relations are part of a term's content: hash them with it, rewrite them when it changes.
-    relations = {t.slug: {k: list(v) for k, v in t.relations.items() if v} for t in bank.terms}
+    relations = {t.slug: {k: v for k, v in t.relations.items() if v} for t in bank.terms}
     terms, changed_terms = sync.upsert(Term, [Term.slug], _first, term_fields, relations)
     _rewrite_relations(session, bank, terms, changed_terms)
 
@@ -182,13 +195,13 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "section": kp.section,
             "position": kp.position,
             "statement": kp.statement,
-            "cloze": [{"text": c.text, "aliases": list(c.aliases)} for c in kp.cloze],
+            "cloze": [{"text": c.text, "aliases": c.aliases} for c in kp.cloze],
             "explanation": kp.explanation,
             "basis": kp.basis,
         }
         for kp in bank.key_points
     }
-    point_terms = {(kp.article, kp.key): list(kp.terms) for kp in bank.key_points}
+    point_terms = {(kp.article, kp.key): kp.terms for kp in bank.key_points}
     by_article_id = {article_id: slug for slug, article_id in articles.items()}
     points, changed_points = sync.upsert(
         KeyPoint,
@@ -206,9 +219,9 @@ def _import(sync: _Sync, session: Session, bank: content.Bank, questions: Sequen
             "prompt": q.prompt,
             "answer": q.answer,
             "explanation": q.explanation,
-            "options": list(q.options),
-            "accepted": list(q.accepted),
-            "pairs": [list(p) for p in q.pairs],
+            "options": q.options,
+            "accepted": q.accepted,
+            "pairs": q.pairs,
             "term_id": terms[q.term] if q.term else None,
             "zone_id": zones[q.zone] if q.zone else None,
             "article_id": articles[q.article] if q.article else None,
