@@ -203,3 +203,46 @@ def test_a_page_reflecting_the_query_beside_the_csrf_token_is_not_compressed(cli
     fragment = client.get("/glossary?q=a", headers={"Accept-Encoding": "gzip", **HX})
     assert "csrf" not in gzip.decompress(fragment.get_data()).decode()
     assert fragment.headers.get("Content-Encoding") == "gzip"
+
+
+def test_add_vary_keeps_what_is_there_and_adds_each_name_once(app: Flask) -> None:
+    from studyapp.responses import add_vary
+
+    with app.test_request_context():
+        response = app.make_response("")
+        add_vary(response, "Cookie")
+        add_vary(response, "HX-Request", "cookie")
+        assert response.headers.getlist("Vary") == ["Cookie, HX-Request"]
+        response.headers["Vary"] = "Accept-Encoding,  Origin"
+        add_vary(response, "Origin", "Cookie")
+        assert response.headers["Vary"] == "Accept-Encoding, Origin, Cookie"
+
+
+def test_the_template_url_for_builds_what_flask_builds_and_steps_aside_for_url_defaults(app: Flask) -> None:
+    from flask import url_for
+
+    from studyapp.web import template_url_for
+
+    cached = template_url_for(app, limit=2)
+    with app.test_request_context():
+        for endpoint, values in [
+            ("study.review", {}),
+            ("study.review", {"topic": "zone:red"}),
+            ("study.review", {"topic": None}),
+            ("glossary.term", {"slug": "attention"}),
+            ("glossary.term", {"slug": "lora"}),
+            ("static", {"filename": "css/app.css"}),
+            ("study.review", {"topic": "zone:red"}),  # the cache was cleared at its limit
+            ("study.review", {"_anchor": "card"}),
+        ]:
+            assert cached(endpoint, **values) == url_for(endpoint, **values)
+        assert cached("study.review", _external=True) == "http://localhost/study"
+        assert cached("glossary.term", slug=["a", "b"]) == url_for("glossary.term", slug=["a", "b"])
+    with app.test_request_context(environ_overrides={"SCRIPT_NAME": "/app"}):
+        assert cached("study.review") == "/app/study"
+    app.url_default_functions[None].append(lambda endpoint, values: values.setdefault("topic", "zone:blue"))
+    try:
+        with app.test_request_context():
+            assert "topic=zone" in cached("study.review") and cached("study.review") == url_for("study.review")
+    finally:
+        app.url_default_functions[None].pop()
