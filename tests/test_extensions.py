@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
@@ -76,6 +79,48 @@ def test_cookie_sessions_follow_a_key_rotation() -> None:
     assert _read(app, cookie) == "<none>"
 
 
+def test_a_verified_cookie_is_remembered_but_never_trusted_beyond_what_verification_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    interface = CookieSessions()
+    app = _app(interface)
+    client = app.test_client()
+    client.get("/set/remembered")
+    cookie = _cookie(client)
+    assert _read(app, cookie) == "remembered"
+    assert _read(app, cookie) == "remembered"  # the second read is the memo's
+    assert len(interface._verified) == 1
+    # One byte off is checked in full, and refused.
+    tampered = cookie[:-1] + ("A" if not cookie.endswith("A") else "B")
+    assert _read(app, tampered) == "<none>"
+    # Past its age limit a remembered cookie is refused, as Flask refuses it.
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert _read(app, cookie) == "<none>"
+
+
+def test_a_remembered_cookie_decodes_to_a_fresh_session_each_time() -> None:
+    app = _app(CookieSessions())
+
+    @app.get("/list")
+    def make_list() -> str:
+        session["items"] = ["a"]
+        return ""
+
+    @app.get("/mutate")
+    def mutate() -> str:
+        session["items"].append("changed in place")  # not saved: Flask does not see in-place changes
+        return ",".join(session["items"])
+
+    client = app.test_client()
+    client.get("/list")
+    cookie = _cookie(client)
+    reader = app.test_client()
+    reader.set_cookie("session", cookie)
+    assert reader.get("/mutate").text == "a,changed in place"
+    assert reader.get("/mutate").text == "a,changed in place"  # not "a,changed in place,changed in place"
+
+
 def test_a_login_cookie_carries_no_session_identifier_hash(client: FlaskClient) -> None:
     assert register(client).status_code == 302
     with client.session_transaction() as stored:
@@ -96,3 +141,33 @@ def test_a_fragment_that_never_shows_the_user_does_not_load_it(
     assert "grace" in page.text and "Log out" in page.text
     anonymous = client.application.test_client().get("/glossary").text
     assert "Log in" in anonymous and "Log out" not in anonymous
+
+
+def test_no_session_cookie_is_sent_or_parsed_for_a_request_that_changed_nothing(client: FlaskClient) -> None:
+    # No cookie in, nothing changed: no cookie out (Flask's save_session would conclude the same).
+    assert client.get("/glossary", headers={"HX-Request": "true"}).headers.get("Set-Cookie") is None
+    # A page with a form puts a CSRF token in the session: that one is saved.
+    assert "session=" in (client.get("/login").headers.get("Set-Cookie") or "")
+    # Reading it back changes nothing, so it is not sent again.
+    assert client.get("/login").headers.get("Set-Cookie") is None
+
+
+def test_a_cookie_of_another_name_is_no_session(client: FlaskClient) -> None:
+    client.set_cookie("other", "x")
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert "session=" in (response.headers.get("Set-Cookie") or "")
+
+
+def test_csrf_is_still_checked_on_every_unsafe_method_and_only_there(client: FlaskClient) -> None:
+    assert client.get("/login").status_code == 200  # safe: no token needed
+    refused = client.post("/login", data={"username": "grace", "password": "x" * 12})
+    assert refused.status_code == 400 and "Form expired" in refused.text
+    for method in ("put", "patch", "delete"):
+        assert getattr(client, method)("/study/answer").status_code in (400, 405)
+
+
+def test_the_remember_me_machinery_is_not_registered(app: Flask) -> None:
+    hooks = [f.__qualname__ for f in app.after_request_funcs.get(None, [])]
+    assert not any("remember" in name for name in hooks)
+    assert len(app.before_request_funcs.get(None, [])) == 1  # the CSRF check, nothing else
