@@ -58,22 +58,23 @@ def _review_url(topic: study.TopicRef | None) -> str:
     return url_for("study.review", topic=topic.spec if topic else None)
 
 
-def _card(notice: str | None = None, status: int = 200) -> Response:
-    """The review page, or only its card fragment for htmx."""
-    learner, now, topic = _learner(), _now(), _topic()
+def _card(notice: str | None = None, status: int = 200, topic: study.TopicRef | None = None) -> Response:
+    """The review page, or only its card fragment for htmx, of the session limited to `topic`."""
+    learner, now = _learner(), _now()
     today = study.today(db.session(), learner, now, topic, _extras(learner, now))
     response = web.render("study/review.html", "study/_card.html", status, today=today, notice=notice, now=now)
     return web.trigger(response, "studied") if web.is_htmx() else response
 
 
 def _after(notice: str | None, status: int = 200, category: str = "info") -> ResponseReturnValue:
-    return web.after_action(notice, _card, _review_url(_topic()), status, category)
+    topic = _topic()  # looked up once: the fragment and the redirect both need it
+    return web.after_action(notice, lambda n, s: _card(n, s, topic), _review_url(topic), status, category)
 
 
 @bp.get("")
 @login_required
 def review() -> ResponseReturnValue:
-    return _card()
+    return _card(topic=_topic())
 
 
 @bp.post("/answer")

@@ -191,6 +191,15 @@ def test_a_review_answer_request_takes_nine_statements(learner: FlaskClient, cou
     assert int(fields(response.get_data(as_text=True))["question_id"]) in set(questions) - {int(shown["question_id"])}
 
 
+def test_an_answer_in_a_topic_session_looks_the_topic_up_once(learner: FlaskClient, count_queries: QueryCounter) -> None:
+    shown = fields(learner.get("/study?topic=zone:green", headers=HX).get_data(as_text=True))
+    before = count_queries.count
+    response = learner.post("/study/answer?topic=zone:green", data={**shown, "rating": "3"}, headers=HX)
+    assert response.status_code == 200 and "topic=zone:green" in response.get_data(as_text=True)
+    lookups = [s for s in count_queries.statements[before:] if "FROM zone" in s and "zone.slug" in s]
+    assert len(lookups) == 1, lookups
+
+
 def test_review_page_uses_a_bounded_number_of_queries(learner: FlaskClient, count_queries: QueryCounter) -> None:
     learner.get("/study")
     before = count_queries.count
