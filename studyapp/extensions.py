@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
+import secrets
 import time
 
-from flask import Flask, Request, Response, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import same_origin
 from htmx_flask import Htmx
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import DeclarativeBase
+from wtforms import ValidationError
 
 
 class Base(DeclarativeBase):
@@ -58,14 +63,35 @@ class ServerSideLogins(LoginManager):  # type: ignore[misc]
 
 
 class CsrfProtection(CSRFProtect):  # type: ignore[misc]
-    """Flask-WTF's CSRF protection, checking the method first.
+    """Flask-WTF's CSRF protection: the same tokens, the same checks and messages, for less work.
 
-    Flask-WTF's own hook looks up the view and formats its dotted name (for `@csrf.exempt`) on
-    every request, a GET included, before it asks whether the method needs a token at all; and it
-    adds a context processor that hands every template the `csrf_token` its Jinja globals already
-    hold. This keeps everything else of Flask-WTF and replaces those two with one hook that lets
-    safe methods through at once.
+    - Flask-WTF's own hook looks up the view and formats its dotted name (for `@csrf.exempt`) on
+      every request, a GET included, before it asks whether the method needs a token at all; and
+      it adds a context processor that hands every template the `csrf_token` its Jinja globals
+      already hold. One hook here lets safe methods through at once, and there is no processor.
+    - Flask-WTF builds a new serializer for every token it signs or checks and signs through
+      itsdangerous' lazy SHA-1 wrapper, which sends each HMAC through the hmac module's pure-Python
+      fallback (two HMACs per token: the derived key and the signature). Here one serializer per
+      secret key signs with hashlib's SHA-1, so the tokens are the same bytes, made in C.
+    - Each response with a form used to sign the session's token afresh. A signed token is now
+      reused for up to REUSE_SECONDS, so a page can carry a token up to that much older than the
+      page (it still has more than 59 of its 60 minutes to live), and a token this process signed
+      or verified is remembered: checking it again is a comparison and the age limit, not two
+      HMACs. As with the session cookies, only the exact text is remembered: anything altered or
+      unknown is verified in full and refused with Flask-WTF's own messages.
+
+    Flask-WTF's module functions (which FlaskForm's CSRF field calls) read and write the same
+    `g.csrf_token`, so both always agree on the token of a request.
     """
+
+    REUSE_SECONDS = 60
+    MEMO_LIMIT = 4096  # tokens remembered (about 150 bytes each)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
+        self._signed: dict[tuple[str | bytes, str], tuple[str, float]] = {}  # (key, raw) -> (token, signed at)
+        self._known: dict[tuple[str | bytes, str], tuple[str, float]] = {}  # (key, token) -> (raw, signed at)
 
     def init_app(self, app: Flask) -> None:
         hooks = list(app.before_request_funcs.get(None, ()))
@@ -73,12 +99,98 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
         super().init_app(app)
         app.before_request_funcs[None] = hooks
         app.template_context_processors[None] = processors
+        app.jinja_env.globals["csrf_token"] = self.generate
         unsafe = app.config["WTF_CSRF_METHODS"]
 
         @app.before_request
         def check_csrf() -> None:
             if request.method in unsafe and app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
                 self.protect(apply_exemptions=True)
+
+    def _secret(self) -> str | bytes:
+        key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        if not key:
+            raise RuntimeError("A secret key is required to use CSRF.")
+        return key
+
+    def _serializer(self, key: str | bytes) -> URLSafeTimedSerializer:
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = self._serializers[key] = URLSafeTimedSerializer(
+                key, salt="wtf-csrf-token", signer_kwargs={"digest_method": hashlib.sha1}
+            )
+        return serializer
+
+    def _remember(self, key: str | bytes, raw: str, token: str, signed_at: float) -> None:
+        if len(self._known) >= self.MEMO_LIMIT:
+            self._known.clear()
+            self._signed.clear()
+        self._known[(key, token)] = (raw, signed_at)
+
+    def generate(self) -> str:
+        """The request's signed CSRF token, as Flask-WTF's generate_csrf (once per request)."""
+        name = current_app.config["WTF_CSRF_FIELD_NAME"]
+        token: str | None = g.get(name)
+        if token is not None:
+            return token
+        raw = session.get(name)
+        if not isinstance(raw, str):
+            raw = session[name] = secrets.token_hex(20)  # 40 hex digits, as Flask-WTF makes them
+        key = self._secret()
+        now = time.time()
+        reused = self._signed.get((key, raw))
+        if reused is not None and 0 <= now - reused[1] < self.REUSE_SECONDS:
+            token = reused[0]
+        else:
+            signed_at = float(int(now))  # the timestamp itsdangerous writes, or a second before it
+            token = self._serializer(key).dumps(raw)
+            self._remember(key, raw, token, signed_at)
+            self._signed[(key, raw)] = (token, signed_at)
+        setattr(g, name, token)
+        return token
+
+    def validate(self, token: str | None) -> None:
+        """Flask-WTF's validate_csrf for the app's own settings: raises ValidationError with its messages."""
+        config = current_app.config
+        name, limit = config["WTF_CSRF_FIELD_NAME"], config["WTF_CSRF_TIME_LIMIT"]
+        if not token:
+            raise ValidationError("The CSRF token is missing.")
+        if name not in session:
+            raise ValidationError("The CSRF session token is missing.")
+        key = self._secret()
+        known = self._known.get((key, token))
+        if known is not None and (limit is None or 0 <= time.time() - known[1] <= limit):
+            raw = known[0]
+        else:
+            try:
+                raw, signed_at = self._serializer(key).loads(token, max_age=limit, return_timestamp=True)
+            except SignatureExpired as error:
+                raise ValidationError("The CSRF token has expired.") from error
+            except BadData as error:
+                raise ValidationError("The CSRF token is invalid.") from error
+            if not isinstance(raw, str):
+                raise ValidationError("The CSRF token is invalid.")
+            self._remember(key, raw, token, signed_at.timestamp())
+        if not hmac.compare_digest(session[name], raw):
+            raise ValidationError("The CSRF tokens do not match.")
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        """Flask-WTF's protect, checking the token with `validate`."""
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        try:
+            self.validate(self._get_csrf_token())
+        except ValidationError as error:
+            logging.getLogger("flask_wtf.csrf").info(error.args[0])
+            self._error_response(error.args[0])
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
 
 
 class CookieSessions(SecureCookieSessionInterface):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+import flask_wtf.csrf
 import pytest
 from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
+from flask_wtf.csrf import CSRFError
+from wtforms import ValidationError
 
-from studyapp.extensions import CookieSessions
+from studyapp.extensions import CookieSessions, CsrfProtection
 from tests.conftest import QueryCounter
 from tests.views.test_auth import register
 
@@ -171,3 +175,103 @@ def test_the_remember_me_machinery_is_not_registered(app: Flask) -> None:
     hooks = [f.__qualname__ for f in app.after_request_funcs.get(None, [])]
     assert not any("remember" in name for name in hooks)
     assert len(app.before_request_funcs.get(None, [])) == 1  # the CSRF check, nothing else
+
+
+def _csrf_app(protection: CsrfProtection, key: str = "one") -> Flask:
+    app = Flask(__name__)
+    app.secret_key = key
+    app.session_interface = CookieSessions()
+    protection.init_app(app)
+
+    @app.get("/token")
+    def ours() -> str:
+        return protection.generate()
+
+    @app.get("/flask-wtf-token")
+    def flask_wtfs() -> str:
+        return str(flask_wtf.csrf.generate_csrf())
+
+    @app.post("/post")
+    def post() -> str:
+        return "accepted"
+
+    @app.errorhandler(CSRFError)
+    def refused(error: CSRFError) -> tuple[str, int]:
+        return str(error.description), 400
+
+    return app
+
+
+def _check(app: Flask, client: FlaskClient, token: str, check: Callable[[str], None]) -> str:
+    """Run a token check inside a request that carries the client's session."""
+    cookie = client.get_cookie("session")
+    headers = {"Cookie": f"session={cookie.value}"} if cookie else {}
+    with app.test_request_context("/post", method="POST", headers=headers):
+        try:
+            check(token)
+        except ValidationError as error:
+            return str(error.args[0])
+    return "valid"
+
+
+def test_csrf_tokens_are_the_ones_flask_wtf_makes_and_checks() -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    client = app.test_client()
+    ours = client.get("/token").text
+    assert _check(app, client, ours, flask_wtf.csrf.validate_csrf) == "valid"
+    other = app.test_client()
+    theirs = other.get("/flask-wtf-token").text
+    assert _check(app, other, theirs, protection.validate) == "valid"
+    assert client.post("/post", data={"csrf_token": ours}).text == "accepted"
+    assert other.post("/post", data={"csrf_token": theirs}).text == "accepted"
+
+
+def test_a_signed_csrf_token_is_reused_for_a_minute_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    client = app.test_client()
+    start = time.time()
+    monkeypatch.setattr(time, "time", lambda: start)
+    first = client.get("/token").text
+    monkeypatch.setattr(time, "time", lambda: start + CsrfProtection.REUSE_SECONDS - 1)
+    assert client.get("/token").text == first
+    monkeypatch.setattr(time, "time", lambda: start + CsrfProtection.REUSE_SECONDS + 1)
+    later = client.get("/token").text
+    assert later != first
+    assert _check(app, client, later, flask_wtf.csrf.validate_csrf) == "valid"
+
+
+def test_a_remembered_csrf_token_is_never_trusted_beyond_what_verification_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    client = app.test_client()
+    token = client.get("/token").text
+    assert _check(app, client, token, protection.validate) == "valid"
+    tampered = token[:-1] + ("A" if not token.endswith("A") else "B")
+    assert _check(app, client, tampered, protection.validate) == "The CSRF token is invalid."
+    assert _check(app, client, "", protection.validate) == "The CSRF token is missing."
+    stranger = app.test_client()
+    stranger.get("/token")  # a session with a token of its own
+    assert _check(app, stranger, token, protection.validate) == "The CSRF tokens do not match."
+    assert _check(app, app.test_client(), token, protection.validate) == "The CSRF session token is missing."
+    assert _check(_csrf_app(CsrfProtection(), key="another"), client, token, protection.validate) in (
+        "The CSRF token is invalid.",
+        "The CSRF session token is missing.",  # the other app cannot read this session cookie
+    )
+    later = time.time() + app.config["WTF_CSRF_TIME_LIMIT"] + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert _check(app, client, token, protection.validate) == "The CSRF token has expired."
+
+
+def test_a_csrf_token_of_an_old_key_is_refused_after_the_key_changes() -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    app.config["SECRET_KEY_FALLBACKS"] = ["one"]  # the session cookie stays readable
+    client = app.test_client()
+    token = client.get("/token").text
+    assert _check(app, client, token, protection.validate) == "valid"
+    app.secret_key = app.config["SECRET_KEY"] = "two"
+    assert _check(app, client, token, protection.validate) == "The CSRF token is invalid."
