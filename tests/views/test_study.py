@@ -191,7 +191,9 @@ def test_a_review_answer_request_takes_nine_statements(learner: FlaskClient, cou
     assert int(fields(response.get_data(as_text=True))["question_id"]) in set(questions) - {int(shown["question_id"])}
 
 
-def test_an_answer_in_a_topic_session_looks_the_topic_up_once(learner: FlaskClient, count_queries: QueryCounter) -> None:
+def test_an_answer_in_a_topic_session_looks_the_topic_up_once(
+    learner: FlaskClient, count_queries: QueryCounter
+) -> None:
     shown = fields(learner.get("/study?topic=zone:green", headers=HX).get_data(as_text=True))
     before = count_queries.count
     response = learner.post("/study/answer?topic=zone:green", data={**shown, "rating": "3"}, headers=HX)
