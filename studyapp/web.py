@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, flash, has_request_context, make_response, redirect, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request
+from flask.globals import _cv_request
 from flask.typing import ResponseReturnValue
 from flask_login.utils import login_url
 
@@ -65,25 +66,27 @@ def template_url_for(app: Flask, limit: int = 4096) -> Callable[..., str]:
     """`url_for` for templates, building each distinct URL once per process.
 
     The card fragment alone builds a dozen URLs from a handful of endpoints and arguments (the
-    answer form's action, the links of the card's term and article), each through werkzeug's
-    URL map, about a tenth of the answer step's own work. What a URL is depends only on the
+    answer form's action, the links of the card's term and article), and a page of glossary
+    results a hundred, each through werkzeug's URL map. What a URL is depends only on the
     endpoint, the arguments and the script root, as long as no URL defaults or value
-    preprocessors are registered (checked at each call: blueprints can add them later) and the
-    URL is relative: anything else, or an argument that cannot be a key, is built afresh.
+    preprocessors are registered and the URL is relative: anything else, or an argument that
+    cannot be a key, is built afresh. Blueprints can add defaults and preprocessors until the app
+    serves its first request, when Flask closes its setup; from then on that check is not repeated.
     """
     built: dict[tuple[Any, ...], str] = {}
+    settled = False  # no URL defaults or value preprocessors, and setup is closed
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if (
-            endpoint.startswith(".")
-            or values.get("_external")
-            or any(app.url_default_functions.values())
-            or any(app.url_value_preprocessors.values())
-            or not has_request_context()
-        ):
+        nonlocal settled
+        if not settled:
+            if any(app.url_default_functions.values()) or any(app.url_value_preprocessors.values()):
+                return app.url_for(endpoint, **values)
+            settled = getattr(app, "_got_first_request", False)  # Flask's flag; absent, check every time
+        context = _cv_request.get(None)
+        if context is None or endpoint.startswith(".") or values.get("_external"):
             return app.url_for(endpoint, **values)
         try:
-            key = (endpoint, request.script_root, *sorted(values.items()))
+            key = (endpoint, context.request.script_root, *values.items())
             url = built.get(key)
         except TypeError:  # a list or dict argument
             return app.url_for(endpoint, **values)

@@ -246,3 +246,26 @@ def test_the_template_url_for_builds_what_flask_builds_and_steps_aside_for_url_d
             assert "topic=zone" in cached("study.review") and cached("study.review") == url_for("study.review")
     finally:
         app.url_default_functions[None].pop()
+
+
+def test_the_template_url_for_relies_on_flask_closing_setup_at_the_first_request(app: Flask) -> None:
+    """Once the app has served a request, URL defaults can no longer be added: the memo's premise."""
+    from flask import url_for
+
+    from studyapp.web import template_url_for
+
+    cached = template_url_for(app)
+    app.test_client().get("/glossary")
+    assert getattr(app, "_got_first_request", False)
+    with pytest.raises(AssertionError, match="setup method"):
+        app.url_defaults(lambda endpoint, values: None)
+    with app.test_request_context():
+        for _ in range(2):  # built, then remembered
+            assert cached("glossary.term", slug="attention") == url_for("glossary.term", slug="attention")
+            assert cached("glossary.index", zone="red", q="x") == url_for("glossary.index", zone="red", q="x")
+            assert cached("glossary.index", q="x", zone="red") == url_for("glossary.index", q="x", zone="red")
+    with app.test_request_context(environ_overrides={"SCRIPT_NAME": "/app"}):
+        assert cached("glossary.term", slug="attention") == "/app/glossary/attention"
+    # No request: Flask's own url_for, which needs SERVER_NAME for that.
+    with app.app_context(), pytest.raises(RuntimeError):
+        cached("glossary.term", slug="attention")
