@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from studyapp import config, database, responses, web
 from studyapp.core.generation import KIND_LABELS
 from studyapp.core.scheduling import Rating, format_interval
-from studyapp.extensions import CookieSessions, csrf, db, htmx, login_manager, migrate
+from studyapp.extensions import CookieSessions, StudyRequest, csrf, db, htmx, login_manager, migrate
 from studyapp.services import accounts
 
 
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "studyapp" / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    app.request_class = StudyRequest
     login_manager.init_app(app)
     login_manager.user_loader(lambda token: accounts.session_user(db.session(), token))
     login_manager.unauthorized_handler(web.login_required_response)

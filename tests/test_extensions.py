@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
 import flask_wtf.csrf
 import pytest
-from flask import Flask, session
+from flask import Flask, Request, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
-from studyapp.extensions import CookieSessions, CsrfProtection
+from studyapp.extensions import CookieSessions, CsrfProtection, StudyRequest
 from tests.conftest import QueryCounter
 from tests.views.test_auth import register
 
@@ -275,3 +277,94 @@ def test_a_csrf_token_of_an_old_key_is_refused_after_the_key_changes() -> None:
     assert _check(app, client, token, protection.validate) == "valid"
     app.secret_key = app.config["SECRET_KEY"] = "two"
     assert _check(app, client, token, protection.validate) == "The CSRF token is invalid."
+
+
+def _form_app(request_class: type[Request]) -> Flask:
+    app = Flask(__name__)
+    app.request_class = request_class
+    app.config["MAX_CONTENT_LENGTH"] = 100
+
+    @app.post("/form")
+    def form() -> dict[str, object]:
+        return {
+            "form": list(request.form.items(multi=True)),
+            "files": list(request.files),
+            "body": request.get_data(as_text=True),
+        }
+
+    @app.errorhandler(400)
+    @app.errorhandler(413)
+    def refused(error: HTTPException) -> tuple[str, int]:
+        return type(error).__name__, error.code or 500
+
+    return app
+
+
+FORM_BODIES = [
+    b"",
+    b"a=1&b=2",
+    b"a=&a=x&b&&c=3",
+    b"q=caf%C3%A9+au+lait&r=%2B%26%3D",
+    b"q=caf\xc3\xa9",
+    b"q=%ZZ%&r=%",
+    b"q=%FF%FE&r=ok",  # percent-escapes that are not UTF-8
+    b"\xff\xfe=1",  # a body that is not UTF-8 at all: an empty form
+    b"a=1;b=2",
+    b"a=" + b"x" * 97,  # exactly MAX_CONTENT_LENGTH
+    b"a=" + b"x" * 98,  # one byte over: 413
+]
+FORM_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "Application/X-WWW-Form-Urlencoded",
+    "text/plain",
+]
+
+
+@pytest.mark.parametrize("body", FORM_BODIES)
+@pytest.mark.parametrize("content_type", FORM_TYPES)
+def test_the_urlencoded_form_is_read_as_werkzeug_reads_it(body: bytes, content_type: str) -> None:
+    ours, werkzeugs = _form_app(StudyRequest).test_client(), _form_app(Request).test_client()
+    mine = ours.post("/form", data=body, content_type=content_type)
+    theirs = werkzeugs.post("/form", data=body, content_type=content_type)
+    assert (mine.status_code, mine.get_data()) == (theirs.status_code, theirs.get_data())
+
+
+def test_a_client_that_sends_less_than_it_announced_is_refused_as_werkzeug_refuses_it() -> None:
+    for request_class in (StudyRequest, Request):
+        client = _form_app(request_class).test_client()
+        response = client.post(
+            "/form", data=b"a=1", content_type=FORM_TYPES[0], environ_overrides={"CONTENT_LENGTH": "50"}
+        )
+        assert (response.status_code, response.text) == (400, "ClientDisconnected"), request_class
+
+
+def test_forms_the_fast_path_does_not_read_go_to_werkzeug() -> None:
+    app = _form_app(StudyRequest)
+    app.config["MAX_CONTENT_LENGTH"] = None
+    client = app.test_client()
+    upload = client.post("/form", data={"a": "1", "file": (io.BytesIO(b"hello"), "notes.txt")})
+    assert upload.json == {"form": [["a", "1"]], "files": ["file"], "body": ""}
+    chunked = client.post(
+        "/form",
+        data=b"a=1",
+        content_type=FORM_TYPES[0],
+        environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True},
+    )
+    assert chunked.json is not None and chunked.json["form"] == [["a", "1"]]
+
+
+def test_the_fast_form_is_immutable_and_the_request_is_htmx_aware(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_parser(self: Request) -> None:
+        raise AssertionError("a urlencoded body went through werkzeug's form parser")
+
+    monkeypatch.setattr(Request, "make_form_data_parser", no_parser)
+    app = _form_app(StudyRequest)
+    with app.test_request_context(
+        "/form", method="POST", data=b"a=1", content_type=FORM_TYPES[0], headers={"HX-Request": "true"}
+    ):
+        assert request.form["a"] == "1"
+        with pytest.raises(TypeError):
+            request.form["a"] = "2"  # type: ignore[index]
+        assert request.files == {} and request.stream.read() == b""
+        assert request.htmx and not StudyRequest(request.environ).htmx.boosted
