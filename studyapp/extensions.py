@@ -259,6 +259,20 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
         g.csrf_valid = True
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # session values a shallow copy copies in full
+
+
+def _cookie_value(header: str, name: str) -> str | None:
+    """The first cookie called `name` in a Cookie header, if it needs no unquoting (a signed session
+    cookie never does), else None: what werkzeug's full parse of the header would give for it."""
+    for part in header.split(";"):
+        key, _, value = part.partition("=")
+        if key.strip() == name:
+            value = value.strip()
+            return None if '"' in value or "\\" in value else value
+    return None
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, the same cookies byte for byte, for less work per request.
 
@@ -273,7 +287,7 @@ class CookieSessions(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer] = {}
-        self._verified: dict[tuple[int, str], tuple[str, float]] = {}
+        self._verified: dict[tuple[int, str], tuple[dict[str, Any] | str, float]] = {}
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -290,36 +304,41 @@ class CookieSessions(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        """Flask's open_session, without the Cookie header's parse when no session cookie is in it,
-        and without checking the signature of a cookie this process has already verified.
+        """Flask's open_session, without parsing the whole Cookie header, and without checking the
+        signature of a cookie this process has already verified.
 
         A logged-in learner sends the same cookie with every request until the session changes;
         verifying it (two HMACs, base64, zlib, JSON) is most of what reading a session costs. The
         memo maps the exact cookie text, signature included, to what it decoded to and when it was
         signed: a cookie not verified before, or altered by one byte, is checked in full, and one
-        past its age limit is refused as Flask would. Each hit decodes a fresh copy of the data,
-        since a request may change its session.
+        past its age limit is refused as Flask would. Each hit hands out a fresh copy of the data,
+        since a request may change its session: a shallow copy when every value is a plain string
+        or number (what studyapp's sessions hold), else a fresh decode.
         """
         name = app.config["SESSION_COOKIE_NAME"]
         cookies = request.environ.get("HTTP_COOKIE")
         if app.secret_key and (not cookies or name not in cookies):
             return self.session_class()
         serializer = self.get_signing_serializer(app)
-        value = request.cookies.get(name) if serializer is not None else None
+        value = _cookie_value(cookies, name) if cookies else None
+        if value is None and serializer is not None:
+            value = request.cookies.get(name)
         if serializer is None or not value:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
         key = (id(serializer), value)
         known = self._verified.get(key)
         if known is not None and 0 <= time.time() - known[1] <= max_age:
-            return self.session_class(self.serializer.loads(known[0]))
+            data = known[0]
+            return self.session_class(data if isinstance(data, dict) else self.serializer.loads(data))
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
         if len(self._verified) >= self.VERIFIED_LIMIT:
             self._verified.clear()
-        self._verified[key] = (self.serializer.dumps(data), signed_at.timestamp())
+        plain = all(type(v) in _PLAIN for v in data.values())
+        self._verified[key] = (dict(data) if plain else self.serializer.dumps(data), signed_at.timestamp())
         return self.session_class(data)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:

@@ -13,9 +13,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie
 from wtforms import ValidationError
 
-from studyapp.extensions import CookieSessions, CsrfProtection, StudyRequest
+from studyapp.extensions import CookieSessions, CsrfProtection, StudyRequest, _cookie_value
 from tests.conftest import QueryCounter
 from tests.views.test_auth import register
 
@@ -368,3 +369,54 @@ def test_the_fast_form_is_immutable_and_the_request_is_htmx_aware(monkeypatch: p
             request.form["a"] = "2"  # type: ignore[index]
         assert request.files == {} and request.stream.read() == b""
         assert request.htmx and not StudyRequest(request.environ).htmx.boosted
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("session=abc.def", "abc.def"),
+        ("a=1; session=abc.def; b=2", "abc.def"),
+        ("xsession=1;session= abc ", "abc"),
+        ("session=first; session=second", "first"),
+        ('session="quoted"', None),
+        ("session=a\\b", None),
+        ("sessionx=1", None),
+        ("", None),
+    ],
+)
+def test_the_session_cookie_is_read_out_of_the_header_or_left_to_werkzeug(header: str, value: str | None) -> None:
+    assert _cookie_value(header, "session") == value
+    if value is not None:  # what the fast read gives is what werkzeug's full parse gives
+        assert parse_cookie(header)["session"] == value
+
+
+def test_a_session_cookie_among_others_or_quoted_reads_as_flask_reads_it() -> None:
+    ours, flasks = _app(CookieSessions()), _app(SecureCookieSessionInterface())
+    client = ours.test_client()
+    client.get("/set/kept")
+    cookie = _cookie(client)
+    for header in (f"a=1; session={cookie}; b=2", f'session="{cookie}"', f"session={cookie}; session=other"):
+        for app in (ours, flasks):
+            assert app.test_client(use_cookies=False).get("/get", headers={"Cookie": header}).text == "kept", (
+                app,
+                header,
+            )
+
+
+def test_a_remembered_plain_session_is_copied_so_a_change_stays_in_its_request() -> None:
+    app = _app(CookieSessions())
+
+    @app.get("/overwrite")
+    def overwrite() -> str:
+        before = session["value"]
+        session["value"] = "changed"
+        return before
+
+    client = app.test_client()
+    client.get("/set/original")
+    cookie = _cookie(client)
+    assert _read(app, cookie) == "original"  # verified once, remembered from here
+    reader = app.test_client()
+    reader.set_cookie("session", cookie)
+    assert reader.get("/overwrite").text == "original"
+    assert _read(app, cookie) == "original"  # the old cookie still says what it said
