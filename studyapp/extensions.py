@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, Response, current_app, g, request, session
+from flask.ctx import RequestContext
+from flask.globals import _cv_app, _cv_request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -120,9 +122,9 @@ class ServerSideLogins(LoginManager):  # type: ignore[misc]
             app.add_template_global(current_user, "current_user")
 
     def _load_user(self) -> None:
-        user_id = session.get("_user_id")
+        user_id = _cv_request.get().session.get("_user_id")
         user = self._user_callback(user_id) if user_id is not None and self._user_callback else None
-        self._update_request_context_with_user(user)
+        _cv_app.get().g._login_user = self.anonymous_user() if user is None else user
 
     def _session_protection_failed(self) -> bool:
         return False
@@ -158,6 +160,7 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
         self._serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
         self._signed: dict[tuple[str | bytes, str], tuple[str, float]] = {}  # (key, raw) -> (token, signed at)
         self._known: dict[tuple[str | bytes, str], tuple[str, float]] = {}  # (key, token) -> (raw, signed at)
+        self._exempt_endpoints: dict[str | None, bool] = {}
 
     def init_app(self, app: Flask) -> None:
         hooks = list(app.before_request_funcs.get(None, ()))
@@ -170,8 +173,9 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
 
         @app.before_request
         def check_csrf() -> None:
-            if request.method in unsafe and app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
-                self.protect(apply_exemptions=True)
+            ctx = _cv_request.get()
+            if ctx.request.method in unsafe and app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
+                self._protect(ctx, apply_exemptions=True)
 
     def _secret(self) -> str | bytes:
         key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
@@ -217,13 +221,17 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
 
     def validate(self, token: str | None) -> None:
         """Flask-WTF's validate_csrf for the app's own settings: raises ValidationError with its messages."""
-        config = current_app.config
+        self._validate(token, session, current_app.config)
+
+    def _validate(self, token: str | None, session: SessionMixin, config: Any) -> None:
         name, limit = config["WTF_CSRF_FIELD_NAME"], config["WTF_CSRF_TIME_LIMIT"]
         if not token:
             raise ValidationError("The CSRF token is missing.")
         if name not in session:
             raise ValidationError("The CSRF session token is missing.")
-        key = self._secret()
+        key = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
+        if not key:
+            raise RuntimeError("A secret key is required to use CSRF.")
         known = self._known.get((key, token))
         if known is not None and (limit is None or 0 <= time.time() - known[1] <= limit):
             raw = known[0]
@@ -240,23 +248,57 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
         if not hmac.compare_digest(session[name], raw):
             raise ValidationError("The CSRF tokens do not match.")
 
+    def exempt(self, view: Any) -> Any:
+        self._exempt_endpoints.clear()
+        return super().exempt(view)
+
+    def _is_exempt(self) -> bool:
+        return self._exempt(request.endpoint)
+
+    def _exempt(self, endpoint: str | None) -> bool:
+        """Flask-WTF's answer for an endpoint, worked out once per endpoint."""
+        exempt = self._exempt_endpoints.get(endpoint)
+        if exempt is None:
+            exempt = self._exempt_endpoints[endpoint] = bool(super()._is_exempt())
+        return exempt
+
+    @staticmethod
+    def _token_sent(request: Request, config: Any) -> str | None:
+        """Where Flask-WTF looks for the token: the form field (or a prefixed one), then the headers."""
+        name, form = config["WTF_CSRF_FIELD_NAME"], request.form
+        token: str | None = form.get(name)
+        if token:
+            return token
+        for field in form:
+            if field.endswith(name) and form[field]:
+                return str(form[field])
+        for header in config["WTF_CSRF_HEADERS"]:
+            token = request.headers.get(header)
+            if token:
+                return token
+        return None
+
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's protect, checking the token with `validate`."""
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+        self._protect(_cv_request.get(), apply_exemptions)
+
+    def _protect(self, ctx: RequestContext, apply_exemptions: bool) -> None:
+        req, config = ctx.request, ctx.app.config
+        if apply_exemptions and (not req.endpoint or self._exempt(req.endpoint)):
             return
-        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+        if req.method not in config["WTF_CSRF_METHODS"]:
             return
         try:
-            self.validate(self._get_csrf_token())
+            self._validate(self._token_sent(req, config), ctx.session, config)
         except ValidationError as error:
             logging.getLogger("flask_wtf.csrf").info(error.args[0])
             self._error_response(error.args[0])
-        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
-            if not request.referrer:
+        if req.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not req.referrer:
                 self._error_response("The referrer header is missing.")
-            if not same_origin(request.referrer, f"https://{request.host}/"):
+            if not same_origin(req.referrer, f"https://{req.host}/"):
                 self._error_response("The referrer does not match the host.")
-        g.csrf_valid = True
+        _cv_app.get().g.csrf_valid = True
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})  # session values a shallow copy copies in full

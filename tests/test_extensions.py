@@ -280,6 +280,28 @@ def test_a_csrf_token_of_an_old_key_is_refused_after_the_key_changes() -> None:
     assert _check(app, client, token, protection.validate) == "The CSRF token is invalid."
 
 
+def test_csrf_tokens_are_found_where_flask_wtf_looks_for_them() -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    client = app.test_client()
+    token = client.get("/token").text
+    assert client.post("/post", data={"csrf_token": token}).text == "accepted"
+    assert client.post("/post", data={"settings-csrf_token": token}).text == "accepted"  # a prefixed form
+    assert client.post("/post", headers={"X-CSRFToken": token}).text == "accepted"
+    assert client.post("/post", headers={"X-CSRF-Token": token}).text == "accepted"
+    refused = client.post("/post", data={"csrf_token": ""}, headers={"X-Other": token})
+    assert refused.status_code == 400 and refused.text == "The CSRF token is missing."
+
+
+def test_an_endpoint_exempted_after_requests_were_checked_is_exempt_from_then_on() -> None:
+    protection = CsrfProtection()
+    app = _csrf_app(protection)
+    client = app.test_client()
+    assert client.post("/post").status_code == 400  # the answer for "post" is now remembered
+    protection.exempt("tests.test_extensions.post")
+    assert client.post("/post").text == "accepted"
+
+
 def _form_app(request_class: type[Request]) -> Flask:
     app = Flask(__name__)
     app.request_class = request_class
