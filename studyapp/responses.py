@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, redirect, url_for
+from flask.globals import _cv_app, _cv_request
+from flask.sessions import SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 
@@ -92,12 +94,7 @@ def _favicon() -> ResponseReturnValue:
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
-def _reflects_input_beside_a_secret() -> bool:
-    """The body holds the CSRF token (rendered in this request) and may echo the query string."""
-    return bool(request.query_string) and g.get("csrf_token") is not None
-
-
-def _signed_in() -> bool:
+def _signed_in(g: Any, session: SessionMixin) -> bool:
     """Whether the request belongs to a signed-in learner, without loading the user to find out.
 
     Flask-Login keeps the user it loaded in `g._login_user`; a request that never asked is signed
@@ -110,27 +107,43 @@ def _signed_in() -> bool:
 
 
 def _every_response(response: Response) -> Response:
-    if request.endpoint in _STATIC_ENDPOINTS:
-        return _compressed(response)
-    add_vary(response, "Cookie")
-    if request.environ.get("HTTP_HX_REQUEST") or _signed_in():
-        response.headers["Cache-Control"] = "no-store"
-    elif "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "private, no-cache"
-    if response.mimetype == "text/html" and _reflects_input_beside_a_secret():
+    """Vary and Cache-Control as the module's docstring says, then compression.
+
+    The request context is read once and the response's headers scanned once: this runs for
+    every response, and werkzeug's Headers scans its whole list for each lookup or assignment.
+    """
+    ctx = _cv_request.get()
+    req, app = ctx.request, ctx.app
+    if req.endpoint in _STATIC_ENDPOINTS:
+        return _compressed(response, app)
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    if "vary" in present:
+        add_vary(response, "Cookie")
+    else:
+        headers.add("Vary", "Cookie")
+    if req.environ.get("HTTP_HX_REQUEST") or _signed_in(_cv_app.get().g, ctx.session):
+        if "cache-control" in present:
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.add("Cache-Control", "no-store")
+    elif "cache-control" not in present:
+        headers.add("Cache-Control", "private, no-cache")
+    # A page holding the CSRF token (rendered in this request) that may echo the query string.
+    if req.query_string and _cv_app.get().g.get("csrf_token") is not None and response.mimetype == "text/html":
         add_vary(response, "Accept-Encoding")
         return response
-    return _compressed(response)
+    return _compressed(response, app)
 
 
-def _compressed(response: Response) -> Response:
+def _compressed(response: Response, app: Flask) -> Response:
     """flask-compress's choice, asked only of a body it might compress: a stream, or one over the minimum.
 
     A smaller body is sent as it is whatever the browser accepts, so it needs no
     `Vary: Accept-Encoding` either.
     """
     length = None if response.is_streamed else response.calculate_content_length()
-    if length is not None and length < current_app.config["COMPRESS_MIN_SIZE"]:
+    if length is not None and length < app.config["COMPRESS_MIN_SIZE"]:
         return response
     return _compress.after_request(response)
 
