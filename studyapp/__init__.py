@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -16,9 +17,33 @@ from studyapp.extensions import CookieSessions, StudyRequest, csrf, db, htmx, lo
 from studyapp.services import accounts
 
 
+class StudyApp(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks `ensure_sync` for every view and hook it calls, six times a request here, and
+    `inspect.iscoroutinefunction` is a chain of Python calls whose answer for a function never
+    changes. The memo holds the app's views and hooks; it is emptied past SYNC_LIMIT entries, should
+    a caller pass a new function each request (`after_this_request`).
+    """
+
+    SYNC_LIMIT = 512
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            if len(self._sync) >= self.SYNC_LIMIT:
+                self._sync.clear()
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, commands and error pages."""
-    app = Flask(
+    app = StudyApp(
         __name__,
         template_folder=str(config.PROJECT_ROOT / "templates"),
         static_folder=str(config.PROJECT_ROOT / "static"),

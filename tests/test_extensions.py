@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie
 from wtforms import ValidationError
 
+from studyapp import StudyApp
 from studyapp.extensions import CookieSessions, CsrfProtection, StudyRequest, _cookie_value
 from tests.conftest import QueryCounter
 from tests.views.test_auth import register
@@ -442,3 +443,15 @@ def test_a_remembered_plain_session_is_copied_so_a_change_stays_in_its_request()
     reader.set_cookie("session", cookie)
     assert reader.get("/overwrite").text == "original"
     assert _read(app, cookie) == "original"  # the old cookie still says what it said
+
+
+def test_the_app_asks_once_per_function_how_to_call_it(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def view() -> str:
+        return ""
+
+    assert isinstance(app, StudyApp)
+    assert app.ensure_sync(view) is app.ensure_sync(view) is view
+    monkeypatch.setattr(app, "SYNC_LIMIT", 3)
+    for _ in range(10):
+        app.ensure_sync(lambda: None)  # a new function each time, as after_this_request passes
+    assert len(app._sync) <= 3
