@@ -8,7 +8,7 @@ in, and a new snapshot is returned with the log entry to store (persistence is t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
@@ -105,8 +105,8 @@ class CardSnapshot:
         )
 
     def columns(self) -> dict[str, Any]:
-        """The snapshot as card column values."""
-        return asdict(self)
+        """The snapshot as card column values (its values are immutable, so no deep copy as `asdict` makes)."""
+        return {name: getattr(self, name) for name in _FIELDS}
 
 
 _FIELDS = tuple(f.name for f in fields(CardSnapshot))
