@@ -1,4 +1,9 @@
-"""Extension singletons, created unbound and initialised in create_app."""
+"""Extension singletons, created unbound and initialised in create_app, and the classes they run on.
+
+StudyRequest, CookieSessions, ServerSideLogins and CsrfProtection are werkzeug's, Flask's,
+Flask-Login's and Flask-WTF's own classes less the per-request work studyapp never needs; each
+docstring says what it skips, and tests/test_extensions.py holds each to the library's behaviour.
+"""
 
 from __future__ import annotations
 
