@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, Response, current_app, g, request, session
+from flask import Flask, Request, Response, current_app, g, session
 from flask.ctx import RequestContext
 from flask.globals import _cv_app, _cv_request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
@@ -182,8 +182,9 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
             if ctx.request.method in unsafe and app.config["WTF_CSRF_ENABLED"] and app.config["WTF_CSRF_CHECK_DEFAULT"]:
                 self._protect(ctx, apply_exemptions=True)
 
-    def _secret(self) -> str | bytes:
-        key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    @staticmethod
+    def _secret(config: Any) -> str | bytes:
+        key: str | bytes | None = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
         if not key:
             raise RuntimeError("A secret key is required to use CSRF.")
         return key
@@ -211,7 +212,7 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
         raw = session.get(name)
         if not isinstance(raw, str):
             raw = session[name] = secrets.token_hex(20)  # 40 hex digits, as Flask-WTF makes them
-        key = self._secret()
+        key = self._secret(current_app.config)
         now = time.time()
         reused = self._signed.get((key, raw))
         if reused is not None and 0 <= now - reused[1] < self.REUSE_SECONDS:
@@ -234,9 +235,7 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
             raise ValidationError("The CSRF token is missing.")
         if name not in session:
             raise ValidationError("The CSRF session token is missing.")
-        key = config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"]
-        if not key:
-            raise RuntimeError("A secret key is required to use CSRF.")
+        key = self._secret(config)
         known = self._known.get((key, token))
         if known is not None and (limit is None or 0 <= time.time() - known[1] <= limit):
             raw = known[0]
@@ -256,9 +255,6 @@ class CsrfProtection(CSRFProtect):  # type: ignore[misc]
     def exempt(self, view: Any) -> Any:
         self._exempt_endpoints.clear()
         return super().exempt(view)
-
-    def _is_exempt(self) -> bool:
-        return self._exempt(request.endpoint)
 
     def _exempt(self, endpoint: str | None) -> bool:
         """Flask-WTF's answer for an endpoint, worked out once per endpoint."""
