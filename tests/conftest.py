@@ -36,30 +36,40 @@ _postgres_skip_reason: list[str] = []
 _seeded: dict[str, bool] = {}
 
 
-def _fresh_postgres_database() -> str:
-    """Create an empty database beside TEST_POSTGRES_URL's, for this test session only."""
+def _fresh_postgres_database() -> tuple[str, str]:
+    """Create an empty database beside TEST_POSTGRES_URL's, for this test process only: its URL and name.
+
+    The name carries the process id, so two runs on one server (a local run beside CI, say) never
+    share a database: one run's TRUNCATE would otherwise wait forever on the other's open reads.
+    """
     admin_url = make_url(POSTGRES_URL)
-    name = f"studyapp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"studyapp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return admin_url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _admin(*statements: str) -> None:
+    engine = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
         engine.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     try:
-        return _fresh_postgres_database()
+        url, name = _fresh_postgres_database()
     except Exception as exc:  # any failure to reach the server
         reason = f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}: {type(exc).__name__}"
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
         _postgres_skip_reason.append(reason)
         pytest.skip(f"{reason}; skipping the PostgreSQL runs")
+    yield url
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
