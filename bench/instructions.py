@@ -240,6 +240,11 @@ def _run(folder: Path, n: int, callgrind: bool, lines: int, sort: str, only: Seq
             lambda: ("GET", "/study", {**HTMX, "Cookie": logged_in}, None),
         ),
         Kind("POST /study/answer (htmx)", ("studyapp", "plain"), answer, answered),
+        Kind(
+            "GET /glossary?q=model (htmx)",
+            ("studyapp",),
+            lambda: ("GET", "/glossary?q=model", {**HTMX, "Cookie": anonymous["cookie"]}, None),
+        ),
     ]
     counts: dict[tuple[str, str], float] = {}
     profiles: dict[tuple[str, str], Path] = {}
