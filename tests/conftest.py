@@ -36,19 +36,14 @@ _postgres_skip_reason: list[str] = []
 _seeded: dict[str, bool] = {}
 
 
-def _fresh_postgres_database() -> tuple[str, str]:
-    """Create an empty database beside TEST_POSTGRES_URL's, for this test process only: its URL and name.
-
-    The name carries the process id, so two runs on one server (a local run beside CI, say) never
-    share a database: one run's TRUNCATE would otherwise wait forever on the other's open reads.
-    """
-    admin_url = make_url(POSTGRES_URL)
-    name = f"studyapp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    return admin_url.set(database=name).render_as_string(hide_password=False), name
+# The name carries the process id, so two runs on one server (a local run beside CI, say) never
+# share a database: one run's TRUNCATE would otherwise wait forever on the other's open reads.
+_TEST_DATABASE = f"studyapp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+_DROP_TEST_DATABASE = f'DROP DATABASE IF EXISTS "{_TEST_DATABASE}" WITH (FORCE)'
 
 
 def _admin(*statements: str) -> None:
+    """Run statements on TEST_POSTGRES_URL's server, outside a transaction (CREATE/DROP DATABASE)."""
     engine = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
@@ -60,16 +55,17 @@ def _admin(*statements: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """An empty database beside TEST_POSTGRES_URL's for this test process, dropped at its end."""
     try:
-        url, name = _fresh_postgres_database()
+        _admin(_DROP_TEST_DATABASE, f'CREATE DATABASE "{_TEST_DATABASE}"')
     except Exception as exc:  # any failure to reach the server
         reason = f"PostgreSQL not reachable at {make_url(POSTGRES_URL).render_as_string()}: {type(exc).__name__}"
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: PostgreSQL is required)")
         _postgres_skip_reason.append(reason)
         pytest.skip(f"{reason}; skipping the PostgreSQL runs")
-    yield url
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield make_url(POSTGRES_URL).set(database=_TEST_DATABASE).render_as_string(hide_password=False)
+    _admin(_DROP_TEST_DATABASE)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
