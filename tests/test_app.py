@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from studyapp import config, create_app
 from studyapp.extensions import db
 from studyapp.models import described_by_models
+from tests.conftest import make_app
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -101,3 +102,63 @@ def test_unsaved_changes_are_not_committed_at_the_end_of_a_request(app: Flask) -
         assert db.session().in_transaction()
         db.session.remove()
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def _count_pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    pings: list[object] = []
+    ping = db.engine.dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(db.engine.dialect, "do_ping", counted)
+    return pings
+
+
+def _backend_pid() -> int:
+    with db.engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_a_server_connection_used_within_the_idle_window_is_not_tested_again(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request would otherwise pay a round trip for the test (pool_pre_ping)."""
+    app = make_app(postgres_url, DATABASE_PING_AFTER_IDLE=60)
+    with app.app_context():
+        assert db.engine.pool._pre_ping is False
+        pings = _count_pings(monkeypatch)
+        pids = {_backend_pid() for _ in range(3)}  # a new connection, then the same one twice
+        assert len(pids) == 1 and pings == []
+        db.engine.dispose()
+
+
+def test_an_idle_server_connection_that_was_closed_is_replaced_before_use(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart or a proxy's idle timeout closes pooled connections: the next request must not fail."""
+    app = make_app(postgres_url, DATABASE_PING_AFTER_IDLE=0)  # every checkout counts as idle
+    with app.app_context():
+        pings = _count_pings(monkeypatch)
+        first = _backend_pid()
+        assert len(pings) == 1  # the fresh connection is tested on its first checkout with a window of 0
+        with create_app({"DATABASE_URL": postgres_url, "SECRET_KEY": "t"}).app_context():
+            with db.engine.connect() as other:
+                assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar()
+            db.engine.dispose()
+        second = _backend_pid()  # the test finds the closed connection; the pool connects afresh
+        assert second != first
+        tested_closed, tested_new = pings[1:]
+        assert tested_closed is pings[0] and tested_new is not pings[0]
+        db.engine.dispose()
+
+
+def test_sqlite_connections_are_never_tested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", DATABASE_PING_AFTER_IDLE=0)
+    with app.app_context():
+        pings = _count_pings(monkeypatch)
+        for _ in range(3):
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        assert pings == []
