@@ -2,7 +2,8 @@
 
 Glossary search runs on SQLite's FTS5 index (its migration), which the synthetic terms enter
 through the same triggers as imported ones. The progress bench (bench/progress.py) times the
-dashboard and card browser for light and heavy learners.
+dashboard and card browser for light and heavy learners, and bench/roundtrips.py weighs what
+testing a pooled PostgreSQL connection on every checkout costs per request.
 
 Then the instruction counts of bench/instructions.py (studyapp's fixed per-request cost against a
 bare Flask app, under callgrind, about three minutes; skipped with a note without valgrind;
@@ -220,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench import progress
 
     progress.main([])  # the dashboard and card browser, light and heavy learners (a few minutes)
+
+    from bench import roundtrips
+
+    print(flush=True)
+    roundtrips.main([])  # PostgreSQL: what testing a pooled connection costs per request (a minute)
 
     if args.instructions:
         import shutil
