@@ -249,8 +249,10 @@ class _Names:
 # "Did you mean" compares a query with every live name: at 10,000 terms, loading them cost more
 # than the search. They change only when terms are written, so each process keeps them per
 # database and zone, and reloads them when the terms' fingerprint moves: every write to a term
-# (import, edit, retirement) adds a row or sets its updated_at. Both maxima are index lookups.
-_FINGERPRINT = select(func.max(Term.updated_at), func.max(Term.id))
+# (import, edit, retirement) adds a row or sets its updated_at. Each maximum is one index lookup
+# only in a query of its own: SQLite answers a query of two aggregates by scanning the table
+# (0.8 ms at 10,000 terms, against 0.01 ms for the two subqueries).
+_FINGERPRINT = select(select(func.max(Term.updated_at)).scalar_subquery(), select(func.max(Term.id)).scalar_subquery())
 _NAMES: dict[tuple[str, str | None], _Names] = {}
 
 
