@@ -153,6 +153,8 @@ SEARCH_INDEX_OBJECTS = frozenset(
     {
         "term_search",
         *(f"term_search_{part}" for part in ("data", "idx", "content", "docsize", "config")),
+        "term_name_search",  # migration 0009: the names' trigram index (SQLite), read from term
+        *(f"term_name_search_{part}" for part in ("data", "idx", "docsize", "config")),
         "search_vector",
         "ix_term_search_vector",
     }

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    and_,
     bindparam,
     case,
     func,
@@ -121,6 +122,9 @@ _HIT_COLUMNS = (
 # Migration 0005's full-text index: the FTS5 table (its hidden column, named like the table, takes
 # MATCH) on SQLite, the weighted tsvector column on PostgreSQL. No model maps either.
 _FTS5 = Table("term_search", MetaData(), Column("rowid", Integer), Column("term_search", Text))
+# Migration 0009's trigram index of term.search_names on SQLite, which answers a LIKE from the
+# index when the pattern has no ESCAPE clause.
+_NAME_TRIGRAMS = Table("term_name_search", MetaData(), Column("rowid", Integer), Column("search_names", Text))
 _VECTOR: ColumnClause[Any] = literal_column("term.search_vector")
 _ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
 # Tiers, best first: the query is the name or acronym (the name also in any stemmed form, so
@@ -158,10 +162,14 @@ def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[A
         else_=DEFINITION,
     ).label("tier")
     rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
+    named: ColumnElement[bool] = prefix
+    if dialect == "sqlite":  # the candidates from the trigram index, then the exact (escaped) LIKE
+        candidates = select(_NAME_TRIGRAMS.c.rowid).where(_NAME_TRIGRAMS.c.search_names.like(bindparam("near_prefix")))
+        named = and_(Term.id.in_(candidates), prefix)
     # Rank narrow rows and keep the best; only those are joined to their columns and zone.
     best = (
         select(Term.id, Term.position, tier, func.count().over().label("total"))
-        .where(*live, or_(prefix, _matches(dialect, None)))
+        .where(*live, or_(named, _matches(dialect, None)))
         .order_by(tier, Term.position)
         .limit(bindparam("limit", type_=Integer))
         .subquery("best")
@@ -224,6 +232,9 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
             "zone": zone,
             "exact": f"%|{needle}|%",
             "prefix": f"%|{needle}%",
+            # Without ESCAPE a wildcard in the query can only be matched as any one character:
+            # a superset, narrowed by "prefix".
+            "near_prefix": "%|" + shown.lower().replace("%", "_") + "%",
             "limit": limit,
             "fts_all": to_query(words),
             f"fts_{WHOLE_NAME}": whole_name(words),

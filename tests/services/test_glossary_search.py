@@ -165,6 +165,32 @@ def test_the_import_keeps_the_index_in_step(app: Flask, bank_dir: Path) -> None:
     assert slugs("quince") == []
 
 
+def test_a_name_typed_halfway_is_found_where_its_stem_is_shorter(content_app: Flask) -> None:
+    """The stemmer indexes "Tokenization" as "token": only the name-prefix tier finds it while typing."""
+    for query in ("tokeniz", "tokenizati", "Tokenizatio"):
+        assert slugs(query)[0] == "tokenization", query
+
+
+def test_the_name_prefix_index_follows_renamed_and_retired_terms(app: Flask, bank_dir: Path) -> None:
+    import_bank(bank_dir)
+    path = bank_dir / "glossary" / "red.yaml"
+    path.write_text(path.read_text().replace("term: Quince", "term: Quincification Tree"))
+    import_bank(bank_dir)
+    assert slugs("quincificati") == ["quince"]  # no word of the name starts so: a name prefix only
+    text = path.read_text()
+    path.write_text(text[: text.index("  - slug: quince")])
+    import_bank(bank_dir)
+    assert slugs("quincificati") == []
+
+
+def test_wildcards_in_a_query_match_only_themselves_in_names(app: Flask, bank_dir: Path) -> None:
+    path = bank_dir / "glossary" / "red.yaml"
+    path.write_text(path.read_text().replace("term: Quince", "term: Q_uince 100%"))
+    import_bank(bank_dir)
+    assert slugs("q_uince 100%") == ["quince"]
+    assert slugs("qxuince") == [] and slugs("q%ince") == []
+
+
 def test_did_you_mean_follows_renamed_terms(app: Flask, bank_dir: Path) -> None:
     import_bank(bank_dir)
     suggestion = glossary.search(db.session, "quinse", None, LIMIT).suggestion
