@@ -151,7 +151,7 @@ def _live(in_zone: bool) -> list[ColumnElement[bool]]:
 
 
 @cache
-def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[Any, ...]]]:
+def _search_statements(dialect: str, in_zone: bool, trigrams: bool = False) -> dict[str, Select[*tuple[Any, ...]]]:
     live = _live(in_zone)
     prefix = Term.search_names.like(bindparam("prefix"), escape="/")
     tier = case(
@@ -163,7 +163,7 @@ def _search_statements(dialect: str, in_zone: bool) -> dict[str, Select[*tuple[A
     ).label("tier")
     rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
     named: ColumnElement[bool] = prefix
-    if dialect == "sqlite":  # the candidates from the trigram index, then the exact (escaped) LIKE
+    if trigrams:  # the candidates from the trigram index, then the exact (escaped) LIKE
         candidates = select(_NAME_TRIGRAMS.c.rowid).where(_NAME_TRIGRAMS.c.search_names.like(bindparam("near_prefix")))
         named = and_(Term.id.in_(candidates), prefix)
     # Rank narrow rows and keep the best; only those are joined to their columns and zone.
@@ -217,7 +217,10 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
     """
     shown = glossary_search.cleaned(query)
     connection = session.connection()
-    statements = _search_statements(connection.dialect.name, bool(zone))
+    dialect = connection.dialect.name
+    # The trigram index serves a pattern with three characters in a row ("|" and two typed); for
+    # a first keystroke it would scan its own table, slower than reading the terms.
+    statements = _search_statements(dialect, bool(zone), trigrams=dialect == "sqlite" and len(shown) >= 2)
     if not shown:
         hits = _hits(connection.execute(statements["list"], {"zone": zone}).all())
         return SearchResult("", zone, groups=_grouped(hits), hits=[], shown=len(hits), total=len(hits))
