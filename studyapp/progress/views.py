@@ -7,7 +7,7 @@ filtered page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import cast
 from urllib.parse import parse_qsl, urlencode
@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, Response, abort, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from studyapp import web
@@ -127,6 +128,19 @@ def _filename(table: str, extension: str) -> str:
     return f"studyapp-{table}-{day.isoformat()}.{extension}"
 
 
+def _streamed(session: Session, chunks: Iterator[str]) -> Iterator[str]:
+    """The export's chunks, then the end of its read transaction.
+
+    The request's teardown closes its session before the first chunk is read; the export then
+    reads on through the same Session object, which checks out a connection again and would hold
+    it, idle in a transaction, until the Session is garbage collected.
+    """
+    try:
+        yield from chunks
+    finally:
+        session.close()
+
+
 @bp.get("/export.csv")
 @login_required
 def export_csv() -> ResponseReturnValue:
@@ -134,7 +148,8 @@ def export_csv() -> ResponseReturnValue:
     if not form.validate():
         abort(400, description=f"Choose one of: {', '.join(EXPORT_TABLES)}.")
     table = form.table.data
-    chunks = progress.export_csv(db.session(), _learner(), table)
+    session = db.session()
+    chunks = _streamed(session, progress.export_csv(session, _learner(), table))
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
     return response
@@ -143,7 +158,8 @@ def export_csv() -> ResponseReturnValue:
 @bp.get("/export.json")
 @login_required
 def export_json() -> ResponseReturnValue:
-    chunks = progress.export_json(db.session(), _learner(), _now())
+    session = db.session()
+    chunks = _streamed(session, progress.export_json(session, _learner(), _now()))
     response = Response(stream_with_context(chunks), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename("history", "json")}"'
     return response

@@ -175,6 +175,17 @@ def test_export_csv_and_json_are_downloads_named_by_date(learner: tuple[FlaskCli
     assert len(document["reviews"]) == 6 and document["quizzes"] == []
 
 
+def test_an_export_gives_its_connection_back_when_it_ends(learner: tuple[FlaskClient, User]) -> None:
+    """The stream reads after the request's teardown: left to the garbage collector, its connection
+    stayed checked out, idle in a transaction, and a later TRUNCATE or DDL waited on it."""
+    web, user = learner
+    seed(user, days=1, per_day=2)
+    for url in ("/progress/export.csv", "/progress/export.csv?table=cards", "/progress/export.json"):
+        before = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+        assert web.get(url, buffered=True).status_code == 200
+        assert db.engine.pool.checkedout() == before, url  # type: ignore[attr-defined]
+
+
 def test_a_term_page_shows_the_signed_in_learners_card(learner: tuple[FlaskClient, User], content_app: Flask) -> None:
     web, user = learner
     seed(user, days=1, per_day=1)
