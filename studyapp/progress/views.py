@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, Response, abort, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from studyapp import web
@@ -128,17 +127,24 @@ def _filename(table: str, extension: str) -> str:
     return f"studyapp-{table}-{day.isoformat()}.{extension}"
 
 
-def _streamed(session: Session, chunks: Iterator[str]) -> Iterator[str]:
-    """The export's chunks, then the end of its read transaction.
+def _download(chunks: Iterator[str], mimetype: str, filename: str) -> Response:
+    """A streamed attachment of an export's chunks, ending its read transaction when they end.
 
     The request's teardown closes its session before the first chunk is read; the export then
     reads on through the same Session object, which checks out a connection again and would hold
     it, idle in a transaction, until the Session is garbage collected.
     """
-    try:
-        yield from chunks
-    finally:
-        session.close()
+    session = db.session()  # the request's session, the one the export was given
+
+    def streamed() -> Iterator[str]:
+        try:
+            yield from chunks
+        finally:
+            session.close()
+
+    response = Response(stream_with_context(streamed()), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @bp.get("/export.csv")
@@ -148,18 +154,11 @@ def export_csv() -> ResponseReturnValue:
     if not form.validate():
         abort(400, description=f"Choose one of: {', '.join(EXPORT_TABLES)}.")
     table = form.table.data
-    session = db.session()
-    chunks = _streamed(session, progress.export_csv(session, _learner(), table))
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
-    return response
+    return _download(progress.export_csv(db.session(), _learner(), table), "text/csv", _filename(table, "csv"))
 
 
 @bp.get("/export.json")
 @login_required
 def export_json() -> ResponseReturnValue:
-    session = db.session()
-    chunks = _streamed(session, progress.export_json(session, _learner(), _now()))
-    response = Response(stream_with_context(chunks), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename("history", "json")}"'
-    return response
+    chunks = progress.export_json(db.session(), _learner(), _now())
+    return _download(chunks, "application/json", _filename("history", "json"))

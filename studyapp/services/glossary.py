@@ -227,17 +227,18 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
     words = glossary_search.words(shown)
     rows: Sequence[Row[*tuple[Any, ...]]] = []
     if words:
-        postgresql = connection.dialect.name == "postgresql"
+        postgresql = dialect == "postgresql"
         to_query = glossary_search.tsquery if postgresql else glossary_search.fts5_query
         whole_name = glossary_search.tsquery_whole_name if postgresql else glossary_search.fts5_whole_name
-        needle = glossary_search.like_pattern(shown.lower())
+        lowered = shown.lower()
+        needle = glossary_search.like_pattern(lowered)
         params = {
             "zone": zone,
             "exact": f"%|{needle}|%",
             "prefix": f"%|{needle}%",
             # Without ESCAPE a wildcard in the query can only be matched as any one character:
             # a superset, narrowed by "prefix".
-            "near_prefix": "%|" + shown.lower().replace("%", "_") + "%",
+            "near_prefix": "%|" + lowered.replace("%", "_") + "%",
             "limit": limit,
             "fts_all": to_query(words),
             f"fts_{WHOLE_NAME}": whole_name(words),
