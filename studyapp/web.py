@@ -6,6 +6,8 @@
   redirected (post/redirect/get) and the notice becomes a flashed message.
 - `trigger`: tell other widgets on the page something happened (`HX-Trigger`).
 - `template_url_for`: the `url_for` templates call, remembering the URLs it has built.
+- `memoized_fragment`: a small fragment repeated across pages (a glossary row), rendered once per
+  distinct content.
 - `error_response`: an error for an htmx request is a short notice swapped into the page's notice
   area (`#notices`), never a full page put where a fragment was expected; a request whose login
   has expired is sent to the login page with `HX-Redirect`.
@@ -20,6 +22,7 @@ from flask import Flask, Response, flash, make_response, redirect, render_templa
 from flask.globals import _cv_request
 from flask.typing import ResponseReturnValue
 from flask_login.utils import login_url
+from markupsafe import Markup
 
 from studyapp.responses import add_vary
 
@@ -97,6 +100,41 @@ def template_url_for(app: Flask, limit: int = 4096) -> Callable[..., str]:
         return url
 
     return url_for
+
+
+def memoized_fragment(app: Flask, template: str, limit: int = 4096) -> Callable[..., Markup]:
+    """A template filter rendering `template` once per distinct value and flags, per process.
+
+    `{{ term | row(badge=True) }}` renders the template with `item=term, badge=True` the first
+    time and hands back the same markup after that. This holds only for a fragment that depends
+    on nothing but its arguments and URLs: never on the user, the session or the request beyond
+    its script root (part of the key). Its arguments are hashable values that carry everything
+    the fragment shows, such as the frozen dataclasses of the content, so new content is a new
+    key and nothing needs invalidating; at `limit` entries the memo starts again. With template
+    auto-reload on (debug), every call renders afresh so an edited template shows at once.
+
+    A page of fifty glossary rows otherwise spends about a third of its time building the same
+    rows' URLs and escaping the same definitions (bench.instructions, GET /glossary?q=model).
+    """
+    rendered: dict[tuple[Any, ...], Markup] = {}
+
+    def fresh(item: Any, flags: dict[str, Any]) -> Markup:
+        # The template is .html, so Jinja escaped every value it printed: the result is markup.
+        return Markup(app.jinja_env.get_template(template).render(item=item, **flags))  # noqa: S704
+
+    def render(item: Any, **flags: Any) -> Markup:
+        if app.jinja_env.auto_reload:
+            return fresh(item, flags)
+        context = _cv_request.get(None)
+        key = (context.request.script_root if context else None, item, *flags.items())
+        html = rendered.get(key)
+        if html is None:
+            if len(rendered) >= limit:
+                rendered.clear()
+            html = rendered[key] = fresh(item, flags)
+        return html
+
+    return render
 
 
 def error_response(code: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:

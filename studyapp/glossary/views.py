@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, render_template
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from htmx_flask import request
@@ -16,6 +17,12 @@ from studyapp.glossary.forms import SearchForm
 from studyapp.services import glossary, progress
 
 bp = Blueprint("glossary", __name__)
+
+
+@bp.record_once
+def _term_row_filter(state: BlueprintSetupState) -> None:
+    """`{{ term | term_row(...) }}`: a glossary row, rendered once per term and flags (web.memoized_fragment)."""
+    state.app.jinja_env.filters["term_row"] = web.memoized_fragment(state.app, "glossary/_term_row.html")
 
 
 @bp.get("/")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import QueryCounter
+from studyapp.services import glossary
+from tests.conftest import FIXTURE_BANK, QueryCounter, import_bank
 
 HX = {"HX-Request": "true"}
 
@@ -179,3 +183,48 @@ def test_pages_use_a_fixed_number_of_queries(client: FlaskClient, count_queries:
         before = count_queries.count
         assert client.get(url).status_code == 200
         assert count_queries.count - before <= limit, (url, count_queries.statements[before:])
+
+
+def test_rows_rendered_once_follow_every_content_edit(app: Flask, tmp_path: Path) -> None:
+    """Glossary rows are rendered once per term and reused (web.memoized_fragment): an edit shows at once."""
+    bank = tmp_path / "questions"
+    shutil.copytree(FIXTURE_BANK, bank)
+    import_bank(bank)
+    client = app.test_client()
+    for url in ("/glossary?q=pear", "/glossary"):
+        assert "softens from the inside when ripe" in client.get(url, headers=HX).text
+    path = bank / "glossary" / "red.yaml"
+    path.write_text(path.read_text().replace("softens from the inside when ripe", "softens from the core when mellow"))
+    import_bank(bank)
+    for url in ("/glossary?q=pear", "/glossary"):
+        html = client.get(url, headers=HX).text
+        assert "softens from the core when mellow" in html and "from the inside" not in html, url
+
+
+def test_a_memoized_row_is_the_markup_a_fresh_render_gives(client: FlaskClient) -> None:
+    """The same page, rows from the memo and rows rendered afresh (template auto-reload on), is byte for byte equal."""
+    app = client.application
+    client.get("/glossary?q=model", headers=HX)  # the memo now holds these rows
+    remembered = client.get("/glossary?q=model", headers=HX).text
+    app.jinja_env.auto_reload = True
+    try:
+        fresh = client.get("/glossary?q=model", headers=HX).text
+    finally:
+        app.jinja_env.auto_reload = False
+    assert remembered == fresh and remembered.count("<li>") > 10
+
+
+def test_a_memoized_row_keeps_the_script_root_of_its_request(client: FlaskClient) -> None:
+    html = client.get("/glossary?q=lora", headers=HX).text
+    assert 'href="/glossary/lora"' in html
+    mounted = client.get("/glossary?q=lora", headers=HX, environ_overrides={"SCRIPT_NAME": "/study-app"}).text
+    assert 'href="/study-app/glossary/lora"' in mounted and 'href="/glossary/lora"' not in mounted
+
+
+def test_a_memoized_row_escapes_what_it_prints(content_app: Flask) -> None:
+    zone = glossary.ZoneRef("blue", "Blue <zone>", 1, "source", "", "")
+    term = glossary.TermHit("x", "<script>alert(1)</script>", "a & b", "source", zone)
+    with content_app.test_request_context("/glossary"):
+        html = content_app.jinja_env.filters["term_row"](term, zone_chip=True, badge=False)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
+    assert "Blue &lt;zone&gt;" in html
