@@ -1,7 +1,7 @@
 """The answer step under load, against two baselines (issues 4 and 9): `python -m bench.study [--quick]`.
 
 1. Generates a large database on SQLite (a temp file) and on PostgreSQL (a fresh database
-   `studyapp_bench`, dropped afterwards): 1,000 users, one card per flashcard question each (up to
+   `studyapp_bench_<pid>`, dropped afterwards): 1,000 users, one card per flashcard question each (up to
    500), 2,000,000 review-log rows, plus the real content bank.
 2. Serves, per backend, three gunicorn servers of the same shape (4 sync workers, 127.0.0.1): the
    real app through bench/app.py (which adds the in-app baseline, the card fragment from constant
@@ -70,7 +70,9 @@ LUA = Path(__file__).resolve().parent / "study.lua"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
-PG_DATABASE = "studyapp_bench"
+# One database per bench process: two runs at once (a bench and a probe, say) must not drop each
+# other's database with FORCE in the middle of a measurement, as a fixed name once did.
+PG_DATABASE = f"studyapp_bench_{os.getpid()}"
 PASSWORD = "bench correct horse battery"
 CARDS_PER_USER = 500
 THREADS = 16
