@@ -42,9 +42,8 @@ def index() -> ResponseReturnValue:
     form.zone.choices = [SelectChoice("", "All zones")] + [SelectChoice(z.slug, z.name) for z in zones]
     status = 200
     if form.validate():
-        result = glossary.search(
-            db.session(), form.q.data or "", form.zone.data or None, current_app.config["GLOSSARY_SEARCH_LIMIT"]
-        )
+        limit = current_app.config["GLOSSARY_SEARCH_LIMIT"]
+        result = glossary.search(db.session(), form.q.data or "", form.zone.data or None, limit, zones)
     else:
         result, status = None, 400
     return web.render("glossary/index.html", "glossary/_results.html", status, form=form, zones=zones, result=result)

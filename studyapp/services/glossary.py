@@ -111,14 +111,9 @@ def zones(session: Session) -> list[ZoneRef]:
 
 # Search runs on every keystroke: its statements are built once per backend (with and without a
 # zone filter) and return plain rows, not Term objects with their JSON columns.
-_HIT_COLUMNS = (
-    Term.slug,
-    Term.name,
-    Term.acronym,
-    Term.definition,
-    Term.basis,
-    *(column.label(f"zone_{column.key}") for column in _ZONE_COLUMNS),
-)
+# A row names its zone by slug: the zone's own columns (its intro and source note among them) come
+# from `zones`, which the page has loaded anyway, not fifty times over with the rows.
+_HIT_COLUMNS = (Term.slug, Term.name, Term.acronym, Term.definition, Term.basis, Zone.slug.label("zone_slug"))
 # Migration 0005's full-text index: the FTS5 table (its hidden column, named like the table, takes
 # MATCH) on SQLite, the weighted tsvector column on PostgreSQL. No model maps either.
 _FTS5 = Table("term_search", MetaData(), Column("rowid", Integer), Column("term_search", Text))
@@ -161,7 +156,7 @@ def _search_statements(dialect: str, in_zone: bool, trigrams: bool = False) -> d
         (_matches(dialect, glossary_search.ALIASES), ALIAS),
         else_=DEFINITION,
     ).label("tier")
-    rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id)
+    rows = select(*_HIT_COLUMNS).join_from(Term, Zone, Term.zone_id == Zone.id).where(Zone.retired_at.is_(None))
     named: ColumnElement[bool] = prefix
     if trigrams:  # the candidates from the trigram index, then the exact (escaped) LIKE
         candidates = select(_NAME_TRIGRAMS.c.rowid).where(_NAME_TRIGRAMS.c.search_names.like(bindparam("near_prefix")))
@@ -183,19 +178,11 @@ def _search_statements(dialect: str, in_zone: bool, trigrams: bool = False) -> d
     }
 
 
-def _zone(row: Row[*tuple[Any, ...]]) -> ZoneRef:
-    return ZoneRef(
-        row.zone_slug, row.zone_name, row.zone_position, row.zone_basis, row.zone_intro, row.zone_source_note
-    )
-
-
-def _hits(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[TermHit]:
-    zones: dict[str, ZoneRef] = {}
+def _hits(rows: Sequence[Row[*tuple[Any, ...]]], zones: dict[str, ZoneRef]) -> list[TermHit]:
     hits = []
     for row in rows:
-        zone = zones.get(row.zone_slug) or zones.setdefault(row.zone_slug, _zone(row))
         label = f"{row.name} ({row.acronym})" if row.acronym else row.name
-        hits.append(TermHit(row.slug, label, row.definition, row.basis, zone))
+        hits.append(TermHit(row.slug, label, row.definition, row.basis, zones[row.zone_slug]))
     return hits
 
 
@@ -206,23 +193,27 @@ def _grouped(hits: Sequence[TermHit]) -> list[ZoneTerms]:
     return sorted(groups.values(), key=lambda group: group.zone.position)
 
 
-def search(session: Session, query: str, zone: str | None, limit: int) -> SearchResult:
+def search(
+    session: Session, query: str, zone: str | None, limit: int, live_zones: Sequence[ZoneRef] | None = None
+) -> SearchResult:
     """Live terms matching `query`, best first, optionally in one zone; an empty query lists them.
 
     The database's full-text index matches whole words and their stems ("agents" finds "AI
     Agent", "rag" no longer matches "fragment"), the last word as a prefix for search as you
     type. Matches rank in tiers (exact name, name prefix, words of the name, alias, definition),
     then in glossary order. When no name or alias matches, the result suggests the term whose
-    name is nearest to the query, for a misspelling.
+    name is nearest to the query, for a misspelling. `live_zones` are what `zones()` returns, if
+    the caller has loaded them already: the rows take their zones from there.
     """
     shown = glossary_search.cleaned(query)
     connection = session.connection()
     dialect = connection.dialect.name
+    by_slug = {ref.slug: ref for ref in (zones(session) if live_zones is None else live_zones)}
     # The trigram index serves a pattern with three characters in a row ("|" and two typed); for
     # a first keystroke it would scan its own table, slower than reading the terms.
     statements = _search_statements(dialect, bool(zone), trigrams=dialect == "sqlite" and len(shown) >= 2)
     if not shown:
-        hits = _hits(connection.execute(statements["list"], {"zone": zone}).all())
+        hits = _hits(connection.execute(statements["list"], {"zone": zone}).all(), by_slug)
         return SearchResult("", zone, groups=_grouped(hits), hits=[], shown=len(hits), total=len(hits))
     words = glossary_search.words(shown)
     rows: Sequence[Row[*tuple[Any, ...]]] = []
@@ -249,7 +240,9 @@ def search(session: Session, query: str, zone: str | None, limit: int) -> Search
     if not rows or rows[0].tier == DEFINITION:
         suggestion = _suggestion(connection, statements["names"], zone, shown)
     total = rows[0].total if rows else 0
-    return SearchResult(shown, zone, groups=[], hits=_hits(rows), shown=len(rows), total=total, suggestion=suggestion)
+    return SearchResult(
+        shown, zone, groups=[], hits=_hits(rows, by_slug), shown=len(rows), total=total, suggestion=suggestion
+    )
 
 
 @dataclass(frozen=True)
