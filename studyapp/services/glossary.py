@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -41,8 +41,9 @@ RELATION_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class ZoneRef:
+# Named tuples, not dataclasses: a search builds fifty of these per keystroke, and the glossary
+# row memo (web.memoized_fragment) hashes and compares each one; tuples do both in C.
+class ZoneRef(NamedTuple):
     slug: str
     name: str
     position: int
@@ -51,8 +52,7 @@ class ZoneRef:
     source_note: str
 
 
-@dataclass(frozen=True)
-class TermHit:
+class TermHit(NamedTuple):
     slug: str
     label: str
     definition: str
@@ -179,11 +179,11 @@ def _search_statements(dialect: str, in_zone: bool, trigrams: bool = False) -> d
 
 
 def _hits(rows: Sequence[Row[*tuple[Any, ...]]], zones: dict[str, ZoneRef]) -> list[TermHit]:
-    hits = []
-    for row in rows:
-        label = f"{row.name} ({row.acronym})" if row.acronym else row.name
-        hits.append(TermHit(row.slug, label, row.definition, row.basis, zones[row.zone_slug]))
-    return hits
+    """Rows of _HIT_COLUMNS (then the tier and total, for a search) as hits."""
+    return [
+        TermHit(slug, f"{name} ({acronym})" if acronym else name, definition, basis, zones[zone_slug])
+        for slug, name, acronym, definition, basis, zone_slug, *_ in rows
+    ]
 
 
 def _grouped(hits: Sequence[TermHit]) -> list[ZoneTerms]:
