@@ -52,6 +52,12 @@ def _engine_options(database_url: str) -> dict[str, Any]:
         # work, every time. Every statement of the app filters on ids and times, which a generic
         # plan serves as well.
         options["connect_args"] = {"options": "-c plan_cache_mode=force_generic_plan"}
+        # Reads run in autocommit: a page that only reads sends no BEGIN and no COMMIT, two of the
+        # logged-in empty route's three round trips, each about 0.13 ms of psycopg in the worker.
+        # Every write is a transaction of its own all the same: services.transaction.writing()
+        # opens one, and studyapp.database puts the connection back in autocommit when it returns
+        # to the pool.
+        options["isolation_level"] = "AUTOCOMMIT"
     return options
 
 

@@ -1,5 +1,5 @@
 """Database hooks every request and connection needs: SQLite's pragmas, a test of idle server
-connections, and how a request ends.
+connections, and server connections back in autocommit when they return to the pool.
 
 `init_app(app)` wires them to the app's own engine. Under test (TESTING), a commit made outside
 services.transaction.writing() fails loudly, so no write can skip the SQLite write lock.
@@ -7,7 +7,6 @@ services.transaction.writing() fails loudly, so no write can skip the SQLite wri
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session
 from studyapp.extensions import db
 from studyapp.services.transaction import WRITING
 
-_ENDING = "studyapp.ending_request"  # Session.info key while the end-of-request COMMIT runs
 _IDLE_SINCE = "studyapp.idle_since"  # connection-record info key: when the connection was last returned
 
 
@@ -30,7 +28,7 @@ def init_app(app: Flask) -> None:
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 _ping_when_idle(engine, float(app.config["DATABASE_PING_AFTER_IDLE"]))
-    app.teardown_request(_end_read_transaction)
+                event.listen(engine, "checkin", _reads_in_autocommit)
     if not getattr(init_app, "_commit_check", False):  # Session events are per class: listen once
         event.listen(Session, "before_commit", _commit_inside_writing)
         init_app._commit_check = True  # type: ignore[attr-defined]
@@ -84,34 +82,20 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 def _commit_inside_writing(session: Session) -> None:
     if not has_app_context() or not current_app.config.get("TESTING"):
         return
-    if not session.info.get(WRITING) and not session.info.get(_ENDING):
+    if not session.info.get(WRITING):
         raise RuntimeError("commit outside services.transaction.writing(): writes must take the write lock")
 
 
-def _end_read_transaction(error: BaseException | None) -> None:
-    """End a request's read transaction with COMMIT, not the ROLLBACK that closing the session sends.
+def _reads_in_autocommit(dbapi_connection: Any, connection_record: Any) -> None:
+    """A connection a write block took out of autocommit (services.transaction) goes back to it.
 
-    Services commit their own writes, so what is left open after a successful request only read.
-    For a read the two are the same to the database, but psycopg discards every prepared
-    statement of the connection on ROLLBACK: PostgreSQL would then parse and plan each statement
-    of every request afresh. A failed request, or one holding unsaved ORM changes (a bug: nothing
-    should be saved by accident), is left to the rollback.
-
-    SQLite needs neither: its driver opens a transaction only for a write (a read runs on its own,
-    in autocommit), so a request that only read has nothing open to end, and the session's commit
-    would be bookkeeping in Python, about a twentieth of an answer step.
+    The pool has rolled the connection back by now, so no transaction is open. Reading in
+    autocommit also keeps psycopg's prepared statements: its ROLLBACK discards them, but with no
+    transaction open it sends none.
     """
-    if error is not None or not db.session.registry.has():
+    if dbapi_connection is None or getattr(dbapi_connection, "autocommit", True):
         return
-    session = db.session()
-    if session.get_bind().dialect.name == "sqlite":
-        return
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.info[_ENDING] = True
-        try:
-            session.commit()
-        except Exception:  # the response is already made; the rollback at close ends the transaction
-            logging.getLogger(__name__).exception("could not end a read transaction with COMMIT")
-            session.rollback()
-        finally:
-            session.info[_ENDING] = False
+    try:
+        dbapi_connection.autocommit = True
+    except Exception as error:  # a broken connection: the pool replaces it
+        connection_record.invalidate(error)

@@ -9,11 +9,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from studyapp import config, create_app
 from studyapp.extensions import db
 from studyapp.models import described_by_models
+from studyapp.services.transaction import writing
 from tests.conftest import make_app
 
 
@@ -86,24 +87,6 @@ def test_successful_requests_keep_prepared_statements(client: FlaskClient) -> No
     assert prepared and prepared > 0
 
 
-def test_unsaved_changes_are_not_committed_at_the_end_of_a_request(app: Flask) -> None:
-    from datetime import UTC, datetime
-
-    from studyapp.database import _end_read_transaction
-    from studyapp.models import User
-
-    now = datetime.now(UTC)
-    with app.test_request_context():
-        db.session.add(User(username="x", username_key="x", password_hash="x", created_at=now, updated_at=now))
-        _end_read_transaction(None)  # a pending ORM change is a bug, never saved by accident
-        db.session.remove()
-        db.session.execute(text("SELECT 1"))
-        _end_read_transaction(RuntimeError("failed request"))  # left to the rollback
-        assert db.session().in_transaction()
-        db.session.remove()
-        assert db.session.scalar(select(func.count()).select_from(User)) == 0
-
-
 def _count_pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     pings: list[object] = []
     ping = db.engine.dialect.do_ping
@@ -162,3 +145,21 @@ def test_sqlite_connections_are_never_tested(tmp_path: Path, monkeypatch: pytest
             with db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         assert pings == []
+
+
+def test_server_reads_run_in_autocommit_and_a_write_block_in_one_transaction(app: Flask) -> None:
+    """PostgreSQL: a read sends no BEGIN (config.py); writing() opens a transaction; the pool undoes it."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's driver already reads outside a transaction")
+    from psycopg.pq import TransactionStatus
+
+    driver = db.session.connection().connection.driver_connection
+    db.session.execute(text("SELECT 1"))
+    assert driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
+    with writing(db.session()):
+        db.session.execute(text("SELECT 1"))
+        assert db.session.connection().connection.driver_connection is driver
+        assert not driver.autocommit and driver.info.transaction_status == TransactionStatus.INTRANS
+    assert driver.autocommit  # the commit gave the connection back to the pool, which restored it
+    db.session.execute(text("SELECT 1"))
+    assert driver.info.transaction_status == TransactionStatus.IDLE

@@ -104,6 +104,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's engine reads in autocommit (config.py); a migration is one transaction.
+            connection.execution_options(isolation_level="READ COMMITTED")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

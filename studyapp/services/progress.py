@@ -67,7 +67,7 @@ from studyapp.models import (
 )
 from studyapp.services import study
 from studyapp.services.prepared import Prepared
-from studyapp.services.transaction import writing
+from studyapp.services.transaction import read_in_transaction, writing
 
 CARDS_PER_PAGE = 50
 BROWSER_STATES = ("new", "learning", "young", "mature", "suspended")
@@ -957,6 +957,7 @@ def review_records(session: Session, learner: Learner) -> Iterator[dict[str, Any
         .select_from(ReviewLog)
         .join(Card, Card.id == ReviewLog.card_id)
     ).where(ReviewLog.user_id == learner.id)
+    read_in_transaction(session)
     result = session.execute(
         statement.order_by(ReviewLog.reviewed_at, ReviewLog.id).execution_options(yield_per=_BATCH)
     )
@@ -1003,6 +1004,7 @@ def card_records(session: Session, learner: Learner) -> Iterator[dict[str, Any]]
             Card.last_review,
         ).select_from(Card)
     ).where(Card.user_id == learner.id)
+    read_in_transaction(session)
     for r in session.execute(statement.order_by(Card.id).execution_options(yield_per=_BATCH)):
         yield {
             "card_id": r.id,
@@ -1025,6 +1027,7 @@ def card_records(session: Session, learner: Learner) -> Iterator[dict[str, Any]]
 
 def quiz_records(session: Session, learner: Learner) -> Iterator[dict[str, Any]]:
     """The learner's quiz attempts, oldest first, fetched in batches."""
+    read_in_transaction(session)
     result = session.execute(
         select(
             QuizAttempt.id,

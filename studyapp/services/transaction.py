@@ -8,6 +8,10 @@ which ruins tail latency. Holding it from the first write to the commit also kee
 default clear of the WAL-reset corruption bug of SQLite before 3.51.3, which needs two connections
 writing at the same moment. PostgreSQL has row locks: there the lock is a no-op.
 
+On PostgreSQL, connections read in autocommit (config: no BEGIN and COMMIT round trips for a read),
+so the block turns autocommit off for its own transaction; studyapp.database turns it back on when
+the connection returns to the pool, after the commit or rollback.
+
 `studyapp.database` installs a check, under test, that fails any commit made outside `writing()`.
 """
 
@@ -17,6 +21,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,12 +72,31 @@ def _write_lock(session: Session) -> Iterator[None]:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def read_in_transaction(session: Session) -> None:
+    """The session's next reads share one server transaction, until the session commits or closes.
+
+    A streamed result (yield_per: a server-side cursor on PostgreSQL) needs one, and an export read
+    in one is a consistent picture of the account.
+    """
+    _begin_on_server(session)
+
+
+def _begin_on_server(session: Session) -> None:
+    """A connection reading in autocommit (PostgreSQL) starts a transaction with the next statement."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    driver: Any = session.connection().connection.driver_connection
+    if getattr(driver, "autocommit", False):
+        driver.autocommit = False  # between statements no transaction is open: psycopg allows it
+
+
 @contextmanager
 def writing(session: Session) -> Iterator[Session]:
     """One write transaction: lock, run the block, commit; on any exception roll back and re-raise."""
     if session.info.get(WRITING):
         raise RuntimeError("writing() blocks do not nest: one transaction per user action")
     with _write_lock(session):
+        _begin_on_server(session)
         session.info[WRITING] = True
         try:
             yield session

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, exc, insert, select, update
 from studyapp.extensions import db
 from studyapp.models import LoginSession, User
 from studyapp.services.prepared import Prepared
+from studyapp.services.transaction import writing
 from tests.conftest import commit
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -35,19 +36,24 @@ def _add_user(name: str) -> int:
     return user.id
 
 
+class _Abandon(Exception):
+    """Raised to leave a writing() block, which rolls it back."""
+
+
 def test_rows_come_back_typed_and_inside_the_session_transaction(app: Flask) -> None:
     user_id = _add_user("ada")
-    assert _START_SESSION.scalar(db.session.connection(), {"token_hash": "h", "user_id": user_id, "created_at": T0})
-    row = _READ_USER.first(db.session.connection(), {"user_id": user_id})
-    assert row.username == "ada" and row._fields[0] == "id"
-    assert row.learning_steps == [60, 600]  # JSON decoded
-    assert row.fsrs_parameters is None
-    assert row.created_at == T0 and row.created_at.tzinfo is not None  # timezone-aware UTC, to the microsecond
-    assert _RENAME.rowcount(db.session.connection(), {"user_id": user_id, "username": "Ada", "updated_at": T0}) == 1
-    assert (
-        _RENAME.rowcount(db.session.connection(), {"user_id": user_id + 1000, "username": "x", "updated_at": T0}) == 0
-    )
-    db.session.rollback()  # nothing was committed: the statements ran in the session's transaction
+    with pytest.raises(_Abandon), writing(db.session()):
+        connection = db.session.connection()
+        assert _START_SESSION.scalar(connection, {"token_hash": "h", "user_id": user_id, "created_at": T0})
+        row = _READ_USER.first(connection, {"user_id": user_id})
+        assert row.username == "ada" and row._fields[0] == "id"
+        assert row.learning_steps == [60, 600]  # JSON decoded
+        assert row.fsrs_parameters is None
+        assert row.created_at == T0 and row.created_at.tzinfo is not None  # timezone-aware UTC, to the microsecond
+        assert _RENAME.rowcount(connection, {"user_id": user_id, "username": "Ada", "updated_at": T0}) == 1
+        assert _RENAME.rowcount(connection, {"user_id": user_id + 1000, "username": "x", "updated_at": T0}) == 0
+        raise _Abandon
+    # Nothing was committed: the statements ran in the block's transaction, rolled back with it.
     assert _READ_USER.first(db.session.connection(), {"user_id": user_id}).username == "ada"
     assert db.session.scalar(select(LoginSession.id).where(LoginSession.user_id == user_id)) is None
 
