@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
                 _ping_when_idle(engine, float(app.config["DATABASE_PING_AFTER_IDLE"]))
+            if engine.dialect.name == "postgresql":
                 event.listen(engine, "checkin", _reads_in_autocommit)
     if not getattr(init_app, "_commit_check", False):  # Session events are per class: listen once
         event.listen(Session, "before_commit", _commit_inside_writing)

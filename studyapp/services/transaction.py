@@ -83,7 +83,7 @@ def read_in_transaction(session: Session) -> None:
 
 def _begin_on_server(session: Session) -> None:
     """A connection reading in autocommit (PostgreSQL) starts a transaction with the next statement."""
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name != "postgresql":  # config.py sets autocommit there only
         return
     driver: Any = session.connection().connection.driver_connection
     if getattr(driver, "autocommit", False):
