@@ -110,7 +110,7 @@ def memoized_fragment(app: Flask, template: str, limit: int = 4096) -> Callable[
     time and hands back the same markup after that. This holds only for a fragment that depends
     on nothing but its arguments and URLs: never on the user, the session or the request beyond
     its script root (part of the key). Its arguments are hashable values that carry everything
-    the fragment shows, such as the frozen dataclasses of the content, so new content is a new
+    the fragment shows, such as the named tuples of glossary search, so new content is a new
     key and nothing needs invalidating; past `limit` entries the least recently used go. With template
     auto-reload on (debug), every call renders afresh so an edited template shows at once.
 

@@ -225,6 +225,6 @@ def test_a_memoized_row_escapes_what_it_prints(content_app: Flask) -> None:
     zone = glossary.ZoneRef("blue", "Blue <zone>", 1, "source", "", "")
     term = glossary.TermHit("x", "<script>alert(1)</script>", "a & b", "source", zone)
     with content_app.test_request_context("/glossary"):
-        html = content_app.jinja_env.filters["term_row"](term, zone_chip=True, badge=False)
+        html = content_app.jinja_env.filters["term_row"](term, with_zone=True, badge=False)
     assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
     assert "Blue &lt;zone&gt;" in html
